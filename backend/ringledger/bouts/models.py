@@ -1,0 +1,158 @@
+"""Bouts and their four escrows; the database backs every money and lifecycle invariant."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ringledger.core.models import UINT32_MAX, Base, Timestamped, new_id, pg_enum
+
+MAX_TOTAL_DROPS = 10**17  # the XRP supply in drops
+
+
+class BoutStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ESCROWS_CREATED = "escrows_created"
+    RESULT_ENTERED = "result_entered"
+    PAYOUTS_IN_PROGRESS = "payouts_in_progress"
+    CLOSED = "closed"
+
+
+class Winner(enum.StrEnum):
+    A = "A"
+    B = "B"
+
+
+class EscrowKind(enum.StrEnum):
+    SHOW_A = "show_a"
+    SHOW_B = "show_b"
+    BONUS_A = "bonus_a"
+    BONUS_B = "bonus_b"
+
+    @property
+    def is_bonus(self) -> bool:
+        return self in (EscrowKind.BONUS_A, EscrowKind.BONUS_B)
+
+    @property
+    def corner(self) -> Winner:
+        return Winner.A if self in (EscrowKind.SHOW_A, EscrowKind.BONUS_A) else Winner.B
+
+
+class EscrowStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CREATED = "created"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+def _uint32(column: str) -> str:
+    return f"{column} IS NULL OR ({column} >= 0 AND {column} <= {UINT32_MAX})"
+
+
+class Bout(Timestamped, Base):
+    __tablename__ = "bouts"
+    __table_args__ = (
+        CheckConstraint("fighter_a_user_id <> fighter_b_user_id", name="distinct_fighters"),
+        CheckConstraint(
+            "(winner IS NULL) = (status IN ('draft', 'escrows_created'))",
+            name="winner_iff_result",
+        ),
+        CheckConstraint("cancel_after_ripple > finish_after_ripple", name="cancel_after_finish"),
+        CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
+        CheckConstraint(_uint32("cancel_after_ripple"), name="cancel_after_uint32"),
+        Index("ix_bouts_created_at_id", "created_at", "id"),
+        Index("ix_bouts_promoter_user_id_created_at", "promoter_user_id", "created_at"),
+        Index("ix_bouts_fighter_a_user_id", "fighter_a_user_id"),
+        Index("ix_bouts_fighter_b_user_id", "fighter_b_user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    title: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[BoutStatus] = mapped_column(
+        pg_enum(BoutStatus, "bout_status"), nullable=False, default=BoutStatus.DRAFT
+    )
+    winner: Mapped[Winner | None] = mapped_column(pg_enum(Winner, "bout_winner"))
+    promoter_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    fighter_a_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    fighter_b_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    promoter_xrpl_address: Mapped[str] = mapped_column(String(35), nullable=False)
+    event_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finish_after_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    cancel_after_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finish_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cancel_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    escrows: Mapped[list[Escrow]] = relationship(
+        back_populates="bout", order_by="Escrow.kind", lazy="selectin"
+    )
+
+    def escrow(self, kind: EscrowKind) -> Escrow:
+        return next(escrow for escrow in self.escrows if escrow.kind == kind)
+
+
+class Escrow(Timestamped, Base):
+    __tablename__ = "escrows"
+    __table_args__ = (
+        UniqueConstraint("bout_id", "kind"),
+        UniqueConstraint("create_tx_hash"),
+        UniqueConstraint("close_tx_hash"),
+        CheckConstraint(f"amount_drops >= 1 AND amount_drops <= {MAX_TOTAL_DROPS}", name="amount"),
+        CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
+        CheckConstraint(_uint32("cancel_after_ripple"), name="cancel_after_uint32"),
+        CheckConstraint(
+            "offer_sequence IS NULL OR (offer_sequence >= 1 AND offer_sequence <= 4294967295)",
+            name="offer_sequence_uint32",
+        ),
+        CheckConstraint(
+            "(kind IN ('bonus_a', 'bonus_b')) = (condition_hex IS NOT NULL"
+            " AND preimage_ciphertext IS NOT NULL AND cancel_after_ripple IS NOT NULL)",
+            name="condition_iff_bonus",
+        ),
+        CheckConstraint(
+            "status = 'planned' OR status = 'failed'"
+            " OR (offer_sequence IS NOT NULL AND create_tx_hash IS NOT NULL)",
+            name="created_has_sequence",
+        ),
+        CheckConstraint(
+            "status NOT IN ('finished', 'cancelled') OR close_tx_hash IS NOT NULL",
+            name="closed_has_hash",
+        ),
+        CheckConstraint(
+            "status <> 'cancelled' OR kind IN ('bonus_a', 'bonus_b')", name="cancel_bonus"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    bout_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bouts.id"), nullable=False)
+    kind: Mapped[EscrowKind] = mapped_column(pg_enum(EscrowKind, "escrow_kind"), nullable=False)
+    status: Mapped[EscrowStatus] = mapped_column(
+        pg_enum(EscrowStatus, "escrow_status"), nullable=False, default=EscrowStatus.PLANNED
+    )
+    owner_address: Mapped[str] = mapped_column(String(35), nullable=False)
+    destination_address: Mapped[str] = mapped_column(String(35), nullable=False)
+    amount_drops: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    finish_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cancel_after_ripple: Mapped[int | None] = mapped_column(BigInteger)
+    condition_hex: Mapped[str | None] = mapped_column(String(78))
+    preimage_ciphertext: Mapped[str | None] = mapped_column(Text)
+    offer_sequence: Mapped[int | None] = mapped_column(BigInteger)
+    create_tx_hash: Mapped[str | None] = mapped_column(String(64))
+    close_tx_hash: Mapped[str | None] = mapped_column(String(64))
+    failure_code: Mapped[str | None] = mapped_column(String(40))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+
+    bout: Mapped[Bout] = relationship(back_populates="escrows")

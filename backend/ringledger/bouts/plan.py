@@ -1,0 +1,105 @@
+"""The rules a bout must satisfy before money is locked, and the four escrows it plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from xrpl.core.addresscodec import is_valid_classic_address
+
+from ringledger.bouts.errors import PlanInvalid
+from ringledger.bouts.models import MAX_TOTAL_DROPS, EscrowKind
+from ringledger.core.models import UINT32_MAX
+from ringledger.core.timeutil import to_ripple
+
+FINISH_AFTER_DELAY = timedelta(hours=2)
+CANCEL_AFTER_DELAY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    event_at: datetime
+    finish_after_at: datetime
+    cancel_after_at: datetime
+    finish_after_ripple: int
+    cancel_after_ripple: int
+
+
+@dataclass(frozen=True)
+class PlannedEscrow:
+    kind: EscrowKind
+    destination: str
+    amount_drops: int
+    finish_after_ripple: int
+    cancel_after_ripple: int | None
+
+
+def schedule_for(event_at: datetime) -> Schedule:
+    """FinishAfter = event + 2 h for all four; CancelAfter = event + 7 d for the bonuses."""
+    if event_at.tzinfo is None or event_at.utcoffset() is None:
+        raise PlanInvalid("event_datetime_utc must carry a timezone (e.g. 2027-03-01T20:00:00Z).")
+    event_at = event_at.replace(microsecond=0)
+    finish_after, cancel_after = event_at + FINISH_AFTER_DELAY, event_at + CANCEL_AFTER_DELAY
+    try:
+        finish_ripple, cancel_ripple = to_ripple(finish_after), to_ripple(cancel_after)
+    except (OverflowError, ValueError) as error:
+        raise PlanInvalid("The event time is outside what the XRP Ledger can represent.") from error
+    if finish_ripple < 0 or cancel_ripple > UINT32_MAX:
+        raise PlanInvalid("The event time is outside what the XRP Ledger can represent.")
+    return Schedule(event_at, finish_after, cancel_after, finish_ripple, cancel_ripple)
+
+
+def require_signing_window(finish_after_at: datetime, *, now: datetime, window: timedelta) -> None:
+    """The ledger refuses an EscrowCreate whose FinishAfter has passed; leave time to sign."""
+    if finish_after_at - now < window:
+        minutes = int(window.total_seconds() // 60)
+        raise PlanInvalid(
+            f"FinishAfter (event + 2 h) must be at least {minutes} minutes in the future "
+            "so the escrows can still be signed and validated."
+        )
+
+
+def check_amounts(amounts: dict[EscrowKind, int]) -> None:
+    for kind, drops in amounts.items():
+        if drops < 1:
+            raise PlanInvalid(f"{kind.value}_drops must be at least 1 drop.")
+    if sum(amounts.values()) > MAX_TOTAL_DROPS:
+        raise PlanInvalid("The four amounts together exceed the XRP supply (10^17 drops).")
+
+
+def check_parties(
+    *,
+    fighter_a: str | None,
+    fighter_b: str | None,
+    same_fighter: bool,
+    promoter_address: str,
+) -> None:
+    """Two distinct fighters with profiles; three distinct, valid addresses."""
+    if same_fighter:
+        raise PlanInvalid("Fighter A and fighter B must be two different fighters.")
+    if fighter_a is None or fighter_b is None:
+        corner = "A" if fighter_a is None else "B"
+        raise PlanInvalid(f"Fighter {corner} is not a fighter with a saved XRPL address.")
+    if fighter_a == fighter_b:
+        raise PlanInvalid("The two fighters' XRPL addresses must differ.")
+    if not is_valid_classic_address(promoter_address):
+        raise PlanInvalid("promoter_xrpl_address is not a valid XRPL classic address.")
+    if promoter_address in (fighter_a, fighter_b):
+        raise PlanInvalid("The promoter's XRPL address must differ from both fighters'.")
+
+
+def plan_escrows(
+    *, schedule: Schedule, fighter_a: str, fighter_b: str, amounts: dict[EscrowKind, int]
+) -> list[PlannedEscrow]:
+    """Always exactly four escrows: show and bonus for each corner."""
+    destination = {EscrowKind.SHOW_A: fighter_a, EscrowKind.BONUS_A: fighter_a}
+    return [
+        PlannedEscrow(
+            kind=kind,
+            destination=destination.get(kind, fighter_b),
+            amount_drops=amounts[kind],
+            finish_after_ripple=schedule.finish_after_ripple,
+            cancel_after_ripple=schedule.cancel_after_ripple if kind.is_bonus else None,
+        )
+        for kind in EscrowKind
+    ]

@@ -1,0 +1,73 @@
+"""What every CLI command shares: settings, the database URL, a unit of work."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import anyio
+import typer
+from rich.console import Console
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringledger.core.config import Settings, get_settings
+from ringledger.core.database import create_engine, database_url, session_factory
+from ringledger.core.migrations import SchemaNotAtHead, prepare_schema
+
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+EXIT_CONFIG = 2
+EXIT_SCHEMA = 3
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; exits with code 2 listing every problem."""
+    try:
+        settings = get_settings()
+    except ValueError as error:
+        errors.print(f"[red]invalid configuration:[/red] {error}")
+        raise typer.Exit(EXIT_CONFIG) from error
+    problems = settings.problems()
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]refused:[/red] {problem}")
+        raise typer.Exit(EXIT_CONFIG)
+    return settings
+
+
+def ready_database(settings: Settings) -> URL:
+    """The database URL, migrated where the rules allow it; exits with code 3 below head."""
+    url = database_url(settings)
+    try:
+        prepare_schema(settings, url)
+    except SchemaNotAtHead as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_SCHEMA) from error
+    return url
+
+
+@asynccontextmanager
+async def unit_of_work(url: URL) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed when the block succeeds, rolled back otherwise."""
+    engine = create_engine(url, pool_size=2)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def run_async(function: Callable[[], Awaitable[T]]) -> T:
+    return anyio.run(function)
+
+
+def read_secret_from_stdin() -> str:
+    return sys.stdin.readline().rstrip("\r\n")

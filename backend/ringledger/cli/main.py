@@ -1,0 +1,162 @@
+"""The `ringledger` operator command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ringledger.cli import common
+from ringledger.cli.common import console, errors
+from ringledger.core import migrations
+
+app = typer.Typer(
+    help="RingLedger: fighter purse settlement through XRP Ledger escrows.", no_args_is_help=True
+)
+migrate_app = typer.Typer(help="Alembic migrations, controlled.", no_args_is_help=True)
+users_app = typer.Typer(help="Operator-managed accounts.", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="API worker processes.")] = 1,
+) -> None:
+    """Run the API and the web console (migrating first only where that is allowed)."""
+    import uvicorn
+
+    settings = common.load_settings()
+    url = common.ready_database(settings)
+    # Workers connect to the same server the parent prepared (the embedded one stays up while
+    # this process lives).
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    console.print(
+        f"RingLedger on http://{host}:{port} ({settings.RINGLEDGER_ENV}, {workers} worker(s))"
+    )
+    uvicorn.run(
+        "ringledger.main:create_asgi",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Validate the environment as production would; print each problem (exit 1 if any)."""
+    from ringledger.core.config import get_settings
+
+    settings = get_settings().model_copy(update={"RINGLEDGER_ENV": "production"})
+    problems = settings.problems()
+    for problem in problems:
+        console.print(f"[red]✗[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]✓[/green] configuration is acceptable for production")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the OpenAPI document (the web console's client is checked against it)."""
+    from ringledger.main import create_app
+
+    document = json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        typer.echo(document, nl=False)
+    else:
+        out.write_text(document)
+
+
+@migrate_app.command("upgrade")
+def migrate_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Upgrade the schema to REVISION (default head)."""
+    settings = common.load_settings()
+    from ringledger.core.database import database_url
+
+    migrations.upgrade(database_url(settings), revision)
+    console.print(f"schema upgraded to {revision}")
+
+
+@migrate_app.command("downgrade")
+def migrate_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or 0001.")],
+) -> None:
+    """Downgrade the schema to REVISION (controlled rollback)."""
+    settings = common.load_settings()
+    from ringledger.core.database import database_url
+
+    migrations.downgrade(database_url(settings), revision)
+    console.print(f"schema downgraded to {revision}")
+
+
+@migrate_app.command("current")
+def migrate_current() -> None:
+    """Print the schema revision of the database."""
+    settings = common.load_settings()
+    from ringledger.core.database import database_url
+
+    current = migrations.current_revision(database_url(settings))
+    console.print(f"current: {current or 'none'} (head: {migrations.head_revision()})")
+
+
+@migrate_app.command("history")
+def migrate_history() -> None:
+    """List every migration, newest first."""
+    from alembic import command
+
+    command.history(migrations.alembic_config(), verbose=False)
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The admin's email.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an admin account (the only way to make one)."""
+    from ringledger.auth import service
+    from ringledger.auth.errors import EmailTaken
+    from ringledger.auth.schemas import MIN_PASSWORD
+    from ringledger.core.security import PasswordHashing
+
+    if password_stdin:
+        password = common.read_secret_from_stdin()
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        errors.print(f"[red]the password needs at least {MIN_PASSWORD} characters[/red]")
+        raise typer.Exit(1)
+    settings = common.load_settings()
+    url = common.ready_database(settings)
+    hashing = PasswordHashing(fast=settings.fast_password_hashing)
+
+    async def create() -> str:
+        async with common.unit_of_work(url) as session:
+            user = await service.create_admin(
+                session, passwords=hashing, email=email, password=password
+            )
+            return str(user.id)
+
+    try:
+        user_id = common.run_async(create)
+    except EmailTaken as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"admin created: {email} ({user_id})")
+
+
+if __name__ == "__main__":
+    app()

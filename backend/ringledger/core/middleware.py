@@ -1,0 +1,124 @@
+"""ASGI middleware: request id, 64 KiB body limit, access log line and request metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ringledger.core.context import log_fields_var, request_id_var
+from ringledger.core.metrics import LATENCY, REQUESTS
+
+MAX_BODY_BYTES = 64 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+access_log = logging.getLogger("ringledger.access")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        id_token = request_id_var.set(request_id)
+        fields_token = log_fields_var.set({})
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            body = await _read_limited(receive)
+            if body is None:
+                await _send_too_large(send_with_id, request_id)
+                return
+            await self.app(scope, _replay(body), send_with_id)
+        finally:
+            _finish(scope, status["code"], time.perf_counter() - started)
+            log_fields_var.reset(fields_token)
+            request_id_var.reset(id_token)
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.match(text) else None
+    return None
+
+
+async def _read_limited(receive: Receive) -> bytes | None:
+    """The whole request body, or None once it passes the limit (the rest is not read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send_too_large(send: Send, request_id: str) -> None:
+    body = json.dumps(
+        {"detail": "The request body is larger than 64 KiB.", "code": "payload_too_large"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _finish(scope: Scope, status: int, elapsed: float) -> None:
+    route = scope.get("route")
+    template = getattr(route, "path", None) or "unmatched"
+    method = scope.get("method", "-")
+    REQUESTS.labels(method, template, str(status)).inc()
+    LATENCY.labels(method, template).observe(elapsed)
+    fields = {
+        "method": method,
+        "route": template,
+        "status": str(status),
+        "latency_ms": f"{elapsed * 1000:.1f}",
+        **(log_fields_var.get() or {}),
+    }
+    access_log.info("%s %s -> %s", method, template, status, extra={"fields": fields})

@@ -1,0 +1,88 @@
+"""Alembic, driven from code: upgrade under an advisory lock, and the at-head check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import URL
+
+from ringledger.core.config import Settings
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+# Any constant shared by every process of this service; serialises concurrent upgrades.
+_MIGRATION_LOCK = 7_291_004_113
+
+
+class SchemaNotAtHead(RuntimeError):
+    """The database is behind (or ahead of) the code; production never migrates implicitly."""
+
+
+def alembic_config(url: URL | None = None) -> Config:
+    config = Config(str(ALEMBIC_INI)) if ALEMBIC_INI.exists() else Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return ",".join(sorted(heads))
+
+
+def current_revision(url: URL) -> str | None:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    return ",".join(sorted(heads)) or None
+
+
+def upgrade(url: URL, revision: str = "head") -> None:
+    """Upgrade to `revision`; concurrent callers wait for each other instead of racing."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            try:
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                connection.commit()
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: URL, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def may_auto_migrate(settings: Settings) -> bool:
+    """Only the embedded database and local/test environments migrate without being asked."""
+    return settings.uses_embedded_database or not settings.is_production
+
+
+def prepare_schema(settings: Settings, url: URL) -> None:
+    """Bring the schema to head where allowed; elsewhere refuse to run below head."""
+    if may_auto_migrate(settings):
+        upgrade(url)
+        return
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise SchemaNotAtHead(
+            f"database schema is at {current or 'nothing'}, the code needs {head}: "
+            "run `ringledger migrate upgrade` first"
+        )

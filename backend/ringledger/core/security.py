@@ -1,0 +1,96 @@
+"""Password hashing (argon2id) and access tokens (JWT, HS256)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ringledger.core.errors import NotAuthenticated
+
+JWT_ALGORITHM = "HS256"
+# Tokens issued a little "in the future" by a server with a fast clock are still accepted.
+CLOCK_SKEW_SECONDS = 30
+
+
+class PasswordHashing:
+    """argon2id hashing run off the event loop; a dummy hash equalises unknown-email timing."""
+
+    def __init__(self, *, fast: bool = False) -> None:
+        if fast:
+            self._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        else:
+            self._hasher = PasswordHasher()
+        self._dummy = self._hasher.hash("no account has this password")
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True when `password` matches; with no hash, spends the same time and returns False."""
+        return await anyio.to_thread.run_sync(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            self._hasher.verify(password_hash or self._dummy, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return password_hash is not None
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    role: str
+
+
+class TokenIssuer:
+    """Issues and checks bearer tokens with `sub`, `role`, `iat`, `exp`."""
+
+    def __init__(self, *, secret: str, expires_minutes: int) -> None:
+        self._secret = secret
+        self.lifetime = timedelta(minutes=expires_minutes)
+
+    def issue(self, *, user_id: uuid.UUID, role: str, now: datetime | None = None) -> str:
+        issued = now or datetime.now(UTC)
+        claims = {
+            "sub": str(user_id),
+            "role": role,
+            "iat": int(issued.timestamp()),
+            "exp": int((issued + self.lifetime).timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm=JWT_ALGORITHM)
+
+    def verify(self, token: str) -> TokenClaims:
+        """Decode and check a token; any defect is a 401 with a precise code."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[JWT_ALGORITHM],
+                options={"require": ["sub", "role", "iat", "exp"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise NotAuthenticated("The access token has expired.", code="token_expired") from error
+        except jwt.PyJWTError as error:
+            raise NotAuthenticated(
+                "The access token is not valid.", code="token_invalid"
+            ) from error
+        return _claims(claims)
+
+
+def _claims(claims: dict[str, object]) -> TokenClaims:
+    iat = claims.get("iat")
+    now = datetime.now(UTC).timestamp()
+    if not isinstance(iat, int) or iat > now + CLOCK_SKEW_SECONDS:
+        raise NotAuthenticated("The access token is not valid.", code="token_invalid")
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError as error:
+        raise NotAuthenticated("The access token is not valid.", code="token_invalid") from error
+    return TokenClaims(user_id=user_id, role=str(claims["role"]))

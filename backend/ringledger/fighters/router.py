@@ -1,0 +1,45 @@
+"""/fighters: a fighter's own profile, and the list promoters pick from."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ringledger.core.deps import Fighter, PromoterOrAdmin, SessionDep
+from ringledger.core.openapi import errors
+from ringledger.fighters import service
+from ringledger.fighters.models import FighterProfile
+from ringledger.fighters.schemas import FighterOut, ProfileIn, ProfileOut
+
+router = APIRouter(prefix="/fighters", tags=["fighters"])
+
+
+def profile_out(profile: FighterProfile) -> ProfileOut:
+    return ProfileOut(
+        user_id=profile.user_id,
+        display_name=profile.display_name,
+        xrpl_address=profile.xrpl_address,
+    )
+
+
+@router.put("/me", operation_id="saveMyProfile", responses=errors(401, 403, 409, 422))
+async def save_my_profile(body: ProfileIn, user: Fighter, session: SessionDep) -> ProfileOut:
+    """Create or update the calling fighter's profile."""
+    profile = await service.save_profile(
+        session, user_id=user.id, display_name=body.display_name, xrpl_address=body.xrpl_address
+    )
+    return profile_out(profile)
+
+
+@router.get("/me", operation_id="getMyProfile", responses=errors(401, 403, 404))
+async def get_my_profile(user: Fighter, session: SessionDep) -> ProfileOut:
+    """The calling fighter's profile."""
+    return profile_out(await service.get_profile(session, user_id=user.id))
+
+
+@router.get("", operation_id="listFighters", responses=errors(401, 403))
+async def list_fighters(_: PromoterOrAdmin, session: SessionDep) -> list[FighterOut]:
+    """Every fighter with a profile, for picking the two corners of a bout."""
+    return [
+        FighterOut(**profile_out(profile).model_dump(), email=email)
+        for profile, email in await service.list_fighters(session)
+    ]

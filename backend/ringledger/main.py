@@ -1,0 +1,115 @@
+"""The ASGI application: routers, error handlers, middleware and the resources of one process."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ringledger.auth.router import router as auth_router
+from ringledger.bouts.router import router as bouts_router
+from ringledger.core import handlers
+from ringledger.core.config import Settings, get_settings
+from ringledger.core.database import create_engine, database_url, session_factory
+from ringledger.core.health import router as health_router
+from ringledger.core.logging import configure_logging
+from ringledger.core.meta import router as meta_router
+from ringledger.core.middleware import RequestContextMiddleware
+from ringledger.core.migrations import head_revision, prepare_schema
+from ringledger.core.security import PasswordHashing, TokenIssuer
+from ringledger.fighters.router import router as fighters_router
+from ringledger.ledger.factory import build_ledger
+from ringledger.signing.factory import build_signing
+from ringledger.web.static import mount_console
+
+log = logging.getLogger(__name__)
+
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+
+class ConfigurationRefused(RuntimeError):
+    """The environment is unsafe for this RINGLEDGER_ENV; the message lists every problem."""
+
+
+def check_startup(settings: Settings) -> None:
+    problems = settings.problems()
+    if problems:
+        raise ConfigurationRefused("refusing to start: " + "; ".join(problems))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    url = await anyio.to_thread.run_sync(database_url, settings)
+    await anyio.to_thread.run_sync(prepare_schema, settings, url)
+    engine = create_engine(url, pool_size=settings.RINGLEDGER_DB_POOL_SIZE)
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.migration_head = head_revision()
+    app.state.tokens = TokenIssuer(
+        secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES
+    )
+    app.state.passwords = PasswordHashing(fast=settings.fast_password_hashing)
+    settings.preimage_cipher  # noqa: B018 - load (or create) the key before the first request
+    app.state.signing = build_signing(settings)
+    app.state.ledger = build_ledger(settings)
+    try:
+        yield
+    finally:
+        await app.state.signing.aclose()
+        await app.state.ledger.aclose()
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI application for `settings` (from the environment by default)."""
+    settings = settings or get_settings()
+    check_startup(settings)
+    app = FastAPI(
+        title="RingLedger",
+        version="0.1.0",
+        summary="Fighter purse settlement through XRP Ledger escrows",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    handlers.install(app)
+    for router in (health_router, meta_router, auth_router, fighters_router, bouts_router):
+        app.include_router(router)
+    mount_console(app, settings.RINGLEDGER_WEB_DIR)
+    return app
+
+
+class Outermost:
+    """Wraps the app so even a crash inside Starlette's error layer carries a request id."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.fastapi = app
+        self._inner: ASGIApp = RequestContextMiddleware(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = {"value": False}
+
+        async def tracking_send(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                started["value"] = True
+            await send(message)
+
+        try:
+            await self._inner(scope, receive, tracking_send)
+        except Exception:
+            # Starlette has already logged it and sent the 500 body; re-raising would only make
+            # the server print the same traceback a second time.
+            if not started["value"] or scope["type"] != "http":
+                raise
+
+
+def create_asgi(settings: Settings | None = None) -> Outermost:
+    """The ASGI callable servers run (`uvicorn --factory ringledger.main:create_asgi`)."""
+    settings = settings or get_settings()
+    configure_logging(as_json=settings.log_as_json, level=settings.RINGLEDGER_LOG_LEVEL)
+    return Outermost(create_app(settings))

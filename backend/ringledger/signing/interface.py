@@ -1,0 +1,64 @@
+"""The boundary to the wallet that signs: Xaman's API, or a deterministic stub.
+
+Both implementations satisfy `SigningService`; the lifecycle code never knows which one it has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from ringledger.core.errors import UpstreamUnavailable
+from ringledger.signing.models import SigningStatus
+
+
+class SigningUnavailable(UpstreamUnavailable):
+    """Xaman failed, timed out, rate-limited us or answered nonsense; nothing was changed."""
+
+    code = "xaman_unavailable"
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    """What the promoter needs to open the transaction in their wallet."""
+
+    payload_id: str
+    deep_link_url: str
+    qr_png_url: str
+    websocket_status_url: str
+    expires_at: datetime
+    mode: str
+
+
+@dataclass(frozen=True)
+class PayloadOutcome:
+    """Where a sign request stands, as the signing side reports it."""
+
+    status: SigningStatus
+    tx_hash: str | None = None
+    reason: str | None = None
+
+
+class SigningService(Protocol):
+    mode: str
+
+    async def create(
+        self, *, txjson: dict[str, Any], identifier: str, instruction: str, expire_minutes: int
+    ) -> SignRequest:
+        """Create a sign request for `txjson`; raise SigningUnavailable on any failure."""
+        ...
+
+    async def status(
+        self, *, payload_id: str, observed_status: str | None, observed_tx_hash: str | None
+    ) -> PayloadOutcome:
+        """The outcome of a sign request (the stub believes `observed_*`, Xaman ignores them)."""
+        ...
+
+    async def cancel(self, *, payload_id: str) -> None:
+        """Withdraw a sign request that a newer one replaces (best effort)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections (called once at shutdown)."""
+        ...

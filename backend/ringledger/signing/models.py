@@ -1,0 +1,52 @@
+"""One row per sign request the service issued (Xaman payload or its stub)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ringledger.core.models import Base, Timestamped, new_id, pg_enum
+
+
+class SigningPhase(enum.StrEnum):
+    ESCROW_CREATE = "escrow_create"
+    PAYOUT = "payout"
+
+
+class SigningStatus(enum.StrEnum):
+    OPEN = "open"
+    SIGNED = "signed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+class SigningAttempt(Timestamped, Base):
+    __tablename__ = "signing_attempts"
+    __table_args__ = (
+        Index("ix_signing_attempts_escrow_id_created_at", "escrow_id", "created_at"),
+        Index("ix_signing_attempts_status", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    escrow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("escrows.id"), nullable=False)
+    bout_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bouts.id"), nullable=False, index=True)
+    phase: Mapped[SigningPhase] = mapped_column(
+        pg_enum(SigningPhase, "signing_phase"), nullable=False
+    )
+    mode: Mapped[str] = mapped_column(String(8), nullable=False)
+    payload_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    identifier: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    status: Mapped[SigningStatus] = mapped_column(
+        pg_enum(SigningStatus, "signing_status"), nullable=False, default=SigningStatus.OPEN
+    )
+    deep_link_url: Mapped[str] = mapped_column(Text, nullable=False)
+    qr_png_url: Mapped[str] = mapped_column(Text, nullable=False)
+    websocket_status_url: Mapped[str] = mapped_column(Text, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    tx_hash: Mapped[str | None] = mapped_column(String(64))
+    status_reason: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,74 @@
+"""Test fixtures: one fresh PostgreSQL database per run, migrated once; tables emptied per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import URL
+
+from ringledger.core.config import Settings
+from ringledger.main import create_asgi
+from tests.support.api import Api
+from tests.support.database import create_database, drop_database, server_admin_uri, truncate_all
+
+
+@pytest.fixture(scope="session")
+def admin_uri() -> str:
+    return server_admin_uri()
+
+
+@pytest.fixture(scope="session")
+def database(admin_uri: str) -> Iterator[URL]:
+    url = create_database(admin_uri)
+    yield url
+    drop_database(admin_uri, url)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ringledger-data")
+
+
+def test_settings(database: URL, data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test app: the run's database, cheap password hashing, stub modes."""
+    values: dict[str, object] = {
+        "RINGLEDGER_ENV": "test",
+        "DATABASE_URL": database.render_as_string(hide_password=False),
+        "RINGLEDGER_DATA_DIR": data_dir,
+        "RINGLEDGER_PASSWORD_HASHING": "fast",
+        "XAMAN_MODE": "stub",
+        "XRPL_MODE": "stub",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings(database: URL, data_dir: Path) -> Settings:
+    return test_settings(database, data_dir)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_asgi(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest, database: URL) -> None:
+    if "no_db" not in request.keywords:
+        truncate_all(database)
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "no_db: the test needs no database tables emptied")
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
