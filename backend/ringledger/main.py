@@ -11,7 +11,9 @@ import anyio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ringledger.audit.router import router as audit_router
 from ringledger.auth.router import router as auth_router
+from ringledger.bouts.flow_router import router as flow_router
 from ringledger.bouts.router import router as bouts_router
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
@@ -78,7 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     handlers.install(app)
-    for router in (health_router, meta_router, auth_router, fighters_router, bouts_router):
+    for router in (
+        health_router,
+        meta_router,
+        auth_router,
+        fighters_router,
+        bouts_router,
+        flow_router,
+        audit_router,
+    ):
         app.include_router(router)
     mount_console(app, settings.RINGLEDGER_WEB_DIR)
     return app

@@ -12,8 +12,14 @@ from sqlalchemy.engine import URL
 
 from ringledger.core.config import Settings
 from ringledger.main import create_asgi
-from tests.support.api import Api
-from tests.support.database import create_database, drop_database, server_admin_uri, truncate_all
+from tests.support.api import Account, Api, insert_admin
+from tests.support.database import (
+    create_database,
+    drop_database,
+    libpq,
+    server_admin_uri,
+    truncate_all,
+)
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +78,12 @@ def api(client: TestClient) -> Api:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_db: the test needs no database tables emptied")
     os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
+
+
+@pytest.fixture
+def admin(api: Api, database: URL) -> Account:
+    email = "admin@example.com"
+    insert_admin(libpq(database), email)
+    token = api.login(email)
+    me = api.client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    return Account(me["user_id"], email, "admin", token)

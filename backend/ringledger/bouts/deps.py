@@ -1,6 +1,7 @@
-"""Dependencies that load a bout and check who may see or act on it (401 → 403 → 404)."""
+"""Dependencies that load a bout and check who may see or act on it (401 → 403 → 404).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI must see the closure's real annotations.
+"""
 
 import uuid
 from collections.abc import Callable, Coroutine

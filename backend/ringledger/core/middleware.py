@@ -16,6 +16,9 @@ from ringledger.core.metrics import LATENCY, REQUESTS
 MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 access_log = logging.getLogger("ringledger.access")
+_NUL_ESCAPE = b"\\u0000"
+_TOO_LARGE = "The request body is larger than 64 KiB."
+_NUL_REFUSED = "The request contains a NUL character, which no field accepts."
 
 
 class RequestContextMiddleware:
@@ -43,7 +46,11 @@ class RequestContextMiddleware:
         try:
             body = await _read_limited(receive)
             if body is None:
-                await _send_too_large(send_with_id, request_id)
+                await _send_error(send_with_id, 413, "payload_too_large", _TOO_LARGE)
+                return
+            if _NUL_ESCAPE in body:
+                # PostgreSQL text cannot hold NUL; refuse it here, once, for every field.
+                await _send_error(send_with_id, 422, "validation_error", _NUL_REFUSED)
                 return
             await self.app(scope, _replay(body), send_with_id)
         finally:
@@ -91,14 +98,15 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _send_too_large(send: Send, request_id: str) -> None:
-    body = json.dumps(
-        {"detail": "The request body is larger than 64 KiB.", "code": "payload_too_large"}
-    ).encode()
+async def _send_error(send: Send, status: int, code: str, detail: str) -> None:
+    payload: dict[str, object] = {"detail": detail, "code": code}
+    if code == "validation_error":
+        payload["errors"] = [{"field": "body", "message": detail, "type": "nul_character"}]
+    body = json.dumps(payload).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

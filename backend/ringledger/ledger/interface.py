@@ -25,7 +25,7 @@ class LedgerTx:
 
     tx_hash: str
     found: bool = True
-    validated: bool = False
+    validated: bool | None = False
     engine_result: str | None = None
     transaction_type: str | None = None
     account: str | None = None

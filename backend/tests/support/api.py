@@ -96,3 +96,16 @@ class Api:
         """A promoter, two fighters and a fresh draft bout between them."""
         promoter, a, b = self.promoter(), self.fighter(name="Ada"), self.fighter(name="Bea")
         return promoter, a, b, self.create_bout(promoter, a, b)
+
+
+def insert_admin(database_uri: str, email: str, password: str = PASSWORD) -> None:
+    """Create an admin the way the operator CLI does: straight in the database, never over HTTP."""
+    import psycopg
+    from argon2 import PasswordHasher
+
+    password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+    with psycopg.connect(database_uri, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO users (id, email, password_hash, role) VALUES (%s, %s, %s, 'admin')",
+            (uuid.uuid4(), email, password_hash),
+        )

@@ -1,0 +1,144 @@
+"""What both confirms share: the idempotent envelope, the bout lock, and failure recording."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringledger.audit import service as audit
+from ringledger.audit.service import Actor
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.models import Bout, Escrow
+from ringledger.core.context import add_log_fields
+from ringledger.core.errors import RingLedgerError, Unprocessable
+from ringledger.core.metrics import FAILURES
+from ringledger.idempotency import service as idempotency
+from ringledger.idempotency.service import Outcome
+from ringledger.ledger.evidence import Failure, FailureCode
+from ringledger.ledger.interface import LedgerTx
+
+
+class ConfirmFailed(Unprocessable):
+    """A deterministic confirm failure: 422 with the failure code; the record of it is kept."""
+
+    keep_changes = True
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.reason, code=failure.code.value, failure_code=failure.code.value)
+
+
+def _dump(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+async def idempotent(
+    session: AsyncSession,
+    *,
+    operation: str,
+    bout_id: uuid.UUID,
+    key: str,
+    request: BaseModel,
+    wait: timedelta,
+    execute: Callable[[], Awaitable[dict[str, Any]]],
+) -> tuple[Outcome, bool]:
+    """Run `execute` once per key; store its outcome with its effects; replay it afterwards.
+
+    Returns the outcome and whether it is a replay. Expected rejections (409 state conflict,
+    422 failure) are outcomes too; anything else (a 502, a crash) stores nothing.
+    """
+    digest = idempotency.request_hash(request.model_dump(mode="json"))
+    claim = await idempotency.claim(
+        session, operation=operation, bout_id=bout_id, key=key, digest=digest, wait=wait
+    )
+    if claim.stored is not None:
+        add_log_fields(idempotent_replay="true")
+        return claim.stored, True
+    assert claim.record_id is not None
+    try:
+        outcome = Outcome(200, _dump(await execute()))
+    except RingLedgerError as error:
+        if not error.keep_changes:
+            raise
+        add_log_fields(error_code=error.code, failure_code=error.extra.get("failure_code"))
+        outcome = Outcome(error.status, _dump(error.body()))
+    await idempotency.store(session, record_id=claim.record_id, outcome=outcome)
+    return outcome, False
+
+
+async def lock_bout(session: AsyncSession, bout_id: uuid.UUID) -> Bout:
+    """SELECT … FOR UPDATE: every confirm and result entry of a bout runs one at a time."""
+    bout = await session.scalar(
+        select(Bout)
+        .where(Bout.id == bout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if bout is None:
+        raise BoutNotFound("No such bout.")
+    return bout
+
+
+async def hash_reused(session: AsyncSession, *, escrow: Escrow, tx_hash: str) -> Failure | None:
+    """One ledger transaction settles one escrow move; a second use is not evidence."""
+    other = await session.scalar(
+        select(Escrow.id).where(
+            or_(Escrow.create_tx_hash == tx_hash, Escrow.close_tx_hash == tx_hash),
+            Escrow.id != escrow.id,
+        )
+    )
+    if other is None:
+        return None
+    return Failure(
+        FailureCode.INVALID_CONFIRMATION, "This transaction already confirmed another escrow."
+    )
+
+
+async def record_failure(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    escrow: Escrow,
+    failure: Failure,
+    actor: Actor,
+    action: str,
+    tx_hash: str,
+) -> ConfirmFailed:
+    """Store the failure on the escrow and in the audit trail; return the 422 to raise."""
+    escrow.failure_code = failure.code.value
+    escrow.failure_reason = failure.reason[:500]
+    FAILURES.labels(failure.code.value).inc()
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="escrow",
+        entity_id=escrow.id,
+        bout_id=bout.id,
+        outcome="rejected",
+        failure_code=failure.code.value,
+        details={
+            "escrow_kind": escrow.kind.value,
+            "escrow_status": escrow.status.value,
+            "bout_status": bout.status.value,
+            "tx_hash": tx_hash,
+            "reason": failure.reason,
+        },
+    )
+    return ConfirmFailed(failure)
+
+
+def first_failure(*checks: Failure | None) -> Failure | None:
+    return next((failure for failure in checks if failure is not None), None)
+
+
+async def observe(ledger: Any, *, claimed: LedgerTx) -> LedgerTx:
+    """Ask the ledger (or, in stub mode, take the claim) for the transaction."""
+    observed: LedgerTx = await ledger.fetch(tx_hash=claimed.tx_hash, claimed=claimed)
+    return observed

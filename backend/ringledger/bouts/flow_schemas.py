@@ -1,0 +1,138 @@
+"""Bodies of the lifecycle routes: prepare, reconcile, confirm, result, payouts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus
+from ringledger.core.models import UINT32_MAX
+
+TxHash = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{64}$", description="64 hex characters.")]
+Uint32 = Annotated[StrictInt, Field(ge=0, le=UINT32_MAX)]
+Sequence = Annotated[StrictInt, Field(ge=1, le=UINT32_MAX)]
+Address = Annotated[str, Field(max_length=64)]
+Hex = Annotated[str, Field(max_length=512, pattern=r"^[0-9A-Fa-f]*$")]
+EngineResult = Annotated[str, Field(max_length=64)]
+PayloadId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SignRequestOut(BaseModel):
+    payload_id: str
+    deep_link_url: str
+    qr_png_url: str
+    websocket_status_url: str
+    expires_at: str
+    mode: Literal["stub", "api"]
+
+
+class PreparedEscrow(BaseModel):
+    escrow_id: uuid.UUID
+    escrow_kind: EscrowKind
+    unsigned_tx: dict[str, Any] = Field(description="XRPL transaction JSON to sign.")
+    xaman_sign_request: SignRequestOut
+
+
+class EscrowPrepareOut(BaseModel):
+    bout_id: uuid.UUID
+    escrows: list[PreparedEscrow]
+
+
+class PreparedPayout(PreparedEscrow):
+    action: Literal["finish", "cancel"]
+    not_before_utc: str
+
+
+class PayoutPrepareOut(BaseModel):
+    bout_id: uuid.UUID
+    bout_status: BoutStatus
+    escrows: list[PreparedPayout]
+
+
+class ReconcileRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    escrow_kind: EscrowKind
+    payload_id: PayloadId
+    observed_status: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="Stub mode only: open, signed, declined, expired or unknown."
+    )
+    observed_tx_hash: TxHash | None = Field(default=None, description="Stub mode only.")
+
+
+class ReconcileOut(BaseModel):
+    bout_id: uuid.UUID
+    escrow_id: uuid.UUID
+    escrow_kind: EscrowKind
+    escrow_status: EscrowStatus
+    payload_id: str
+    signing_status: Literal["open", "signed", "declined", "expired", "unknown"]
+    tx_hash: str | None
+    failure_code: Literal["signing_declined", "signing_expired"] | None
+
+
+class EscrowConfirmRequest(BaseModel):
+    """Ledger evidence of an EscrowCreate. In rpc mode only escrow_kind and tx_hash are needed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    escrow_kind: EscrowKind
+    tx_hash: TxHash
+    offer_sequence: Sequence | None = None
+    validated: StrictBool | None = None
+    engine_result: EngineResult | None = None
+    owner_address: Address | None = None
+    destination_address: Address | None = None
+    amount_drops: StrictInt | None = Field(default=None, ge=0, le=10**17)
+    finish_after_ripple: Uint32 | None = None
+    cancel_after_ripple: Uint32 | None = None
+    condition_hex: Hex | None = None
+
+
+class EscrowConfirmOut(BaseModel):
+    bout_id: uuid.UUID
+    escrow_id: uuid.UUID
+    escrow_kind: EscrowKind
+    escrow_status: Literal["created"]
+    bout_status: BoutStatus
+    tx_hash: str
+    offer_sequence: int
+
+
+class PayoutConfirmRequest(BaseModel):
+    """Ledger evidence of an EscrowFinish/EscrowCancel. In rpc mode only kind and hash."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    escrow_kind: EscrowKind
+    tx_hash: TxHash
+    validated: StrictBool | None = None
+    engine_result: EngineResult | None = None
+    transaction_type: Annotated[str, Field(max_length=32)] | None = None
+    owner_address: Address | None = None
+    offer_sequence: Sequence | None = None
+    close_time_ripple: Uint32 | None = None
+    fulfillment_hex: Hex | None = None
+
+
+class PayoutConfirmOut(BaseModel):
+    bout_id: uuid.UUID
+    escrow_id: uuid.UUID
+    escrow_kind: EscrowKind
+    escrow_status: Literal["finished", "cancelled"]
+    bout_status: BoutStatus
+    tx_hash: str
+
+
+class ResultRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    winner: Literal["A", "B"]
+
+
+class ResultOut(BaseModel):
+    bout_id: uuid.UUID
+    bout_status: Literal["result_entered"]
+    winner: Literal["A", "B"]

@@ -1,0 +1,241 @@
+"""Payouts: finish both shows and the winner's bonus, cancel the loser's bonus back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringledger.audit.service import Actor
+from ringledger.bouts import conditions, lifecycle, transactions
+from ringledger.bouts.confirm import first_failure, hash_reused, lock_bout, observe, record_failure
+from ringledger.bouts.escrow_phase import issue_or_audit, sign_request_out
+from ringledger.bouts.flow_schemas import (
+    PayoutConfirmOut,
+    PayoutConfirmRequest,
+    PayoutPrepareOut,
+    PreparedPayout,
+)
+from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowKind, EscrowStatus, Winner
+from ringledger.bouts.views import loser_bonus_kind, refund_pending
+from ringledger.core.config import Settings
+from ringledger.core.timeutil import from_ripple, iso_utc
+from ringledger.ledger import evidence
+from ringledger.ledger.evidence import PayoutAction
+from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.signing import service as signing_service
+from ringledger.signing.interface import SigningService
+from ringledger.signing.models import SigningPhase
+
+PREPARE = "payouts.prepare"
+CONFIRM = "escrow.confirm_payout"
+PAYING = frozenset({BoutStatus.RESULT_ENTERED, BoutStatus.PAYOUTS_IN_PROGRESS})
+# Released to the fighters; the bout closes when all three are finished.
+RELEASED = {
+    Winner.A: (EscrowKind.SHOW_A, EscrowKind.SHOW_B, EscrowKind.BONUS_A),
+    Winner.B: (EscrowKind.SHOW_A, EscrowKind.SHOW_B, EscrowKind.BONUS_B),
+}
+
+
+def action_for(winner: Winner, kind: EscrowKind) -> PayoutAction:
+    return PayoutAction.CANCEL if kind == loser_bonus_kind(winner) else PayoutAction.FINISH
+
+
+def winner_fulfillment(bout: Bout, escrow: Escrow, cipher: Any) -> str | None:
+    """The platform's fulfillment, for the winner's bonus only (the loser's is never revealed)."""
+    assert bout.winner is not None
+    if not escrow.kind.is_bonus or escrow.kind.corner != bout.winner:
+        return None
+    assert escrow.preimage_ciphertext is not None
+    return conditions.fulfillment_hex(cipher.decrypt(escrow.preimage_ciphertext.encode()))
+
+
+def payouts_open(bout: Bout) -> bool:
+    """Payouts may be prepared/confirmed while paying, or after close for the pending refund."""
+    return bout.status in PAYING or (bout.status == BoutStatus.CLOSED and refund_pending(bout))
+
+
+def _draft(bout: Bout, escrow: Escrow, settings: Settings) -> tuple[signing_service.Draft, str]:
+    assert bout.winner is not None
+    action = action_for(bout.winner, escrow.kind)
+    if action is PayoutAction.CANCEL:
+        tx = transactions.escrow_cancel(escrow)
+        assert escrow.cancel_after_ripple is not None
+        not_before = escrow.cancel_after_ripple
+        words = f"return fighter {escrow.kind.corner.value}'s bonus to the promoter"
+    else:
+        tx = transactions.escrow_finish(
+            escrow,
+            fulfillment_hex=winner_fulfillment(bout, escrow, settings.preimage_cipher),
+            base_fee_drops=settings.XRPL_BASE_FEE_DROPS,
+        )
+        not_before = escrow.finish_after_ripple
+        words = f"release the {escrow.kind.value.replace('_', ' ')} escrow to its fighter"
+    return signing_service.Draft(escrow, tx, f"RingLedger: {words}."), iso_utc(
+        from_ripple(not_before)
+    ) or ""
+
+
+async def prepare(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    actor: Actor,
+    signing: SigningService,
+    settings: Settings,
+) -> PayoutPrepareOut:
+    """Sign requests for every escrow still created (finish or cancel, as the result decides)."""
+    if not payouts_open(bout):
+        raise await lifecycle.reject(
+            session,
+            bout=bout,
+            actor=actor,
+            action=PREPARE,
+            detail=(
+                "Payouts can be prepared after the result is entered (or, once closed, "
+                f"while the loser's refund is pending); the bout is {bout.status.value}."
+            ),
+        )
+    drafted = [
+        _draft(bout, escrow, settings)
+        for escrow in bout.escrows
+        if escrow.status == EscrowStatus.CREATED
+    ]
+    drafts = [draft for draft, _ in drafted]
+    issued = await issue_or_audit(
+        session,
+        signing,
+        bout=bout,
+        drafts=drafts,
+        expire=settings.XAMAN_PAYLOAD_EXPIRE_MINUTES,
+        actor=actor,
+        action=PREPARE,
+    )
+    await signing_service.record_attempts(
+        session, bout=bout, phase=SigningPhase.PAYOUT, issued=issued, actor=actor
+    )
+    await signing_service.supersede_open(
+        session,
+        signing,
+        escrow_ids=[draft.escrow.id for draft in drafts],
+        keep={request.payload_id for _, request, _ in issued},
+    )
+    assert bout.winner is not None
+    return PayoutPrepareOut(
+        bout_id=bout.id,
+        bout_status=bout.status,
+        escrows=[
+            PreparedPayout(
+                escrow_id=draft.escrow.id,
+                escrow_kind=draft.escrow.kind,
+                action=action_for(bout.winner, draft.escrow.kind).value,
+                not_before_utc=not_before,
+                unsigned_tx=draft.txjson,
+                xaman_sign_request=sign_request_out(request),
+            )
+            for (draft, not_before), (_, request, _) in zip(drafted, issued, strict=True)
+        ],
+    )
+
+
+def claimed_payout(request: PayoutConfirmRequest) -> LedgerTx:
+    return LedgerTx(
+        tx_hash=request.tx_hash.upper(),
+        validated=request.validated,
+        engine_result=request.engine_result,
+        transaction_type=request.transaction_type,
+        owner=request.owner_address,
+        offer_sequence=request.offer_sequence,
+        close_time=request.close_time_ripple,
+        fulfillment_hex=request.fulfillment_hex,
+    )
+
+
+async def confirm(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    request: PayoutConfirmRequest,
+    actor: Actor,
+    ledger: LedgerVerifier,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Move one escrow created → finished/cancelled on validated evidence; close when paid."""
+    claimed = claimed_payout(request)
+    observed = await observe(ledger, claimed=claimed)
+    bout = await lock_bout(session, bout.id)
+    escrow = bout.escrow(request.escrow_kind)
+    if not payouts_open(bout) or escrow.status != EscrowStatus.CREATED:
+        raise await lifecycle.reject(
+            session,
+            bout=bout,
+            entity=escrow,
+            actor=actor,
+            action=CONFIRM,
+            detail=(
+                f"The {escrow.kind.value} escrow is {escrow.status.value} and the bout "
+                f"{bout.status.value}; it cannot be paid out now."
+            ),
+        )
+    assert bout.winner is not None
+    action = action_for(bout.winner, escrow.kind)
+    fulfillment = winner_fulfillment(bout, escrow, settings.preimage_cipher)
+    failure = first_failure(
+        evidence.result_failure(observed),
+        evidence.disagreements(claimed, observed),
+        evidence.payout_failure(observed, escrow, action=action, fulfillment_hex=fulfillment),
+    ) or await hash_reused(session, escrow=escrow, tx_hash=claimed.tx_hash)
+    if failure is not None:
+        raise await record_failure(
+            session,
+            bout=bout,
+            escrow=escrow,
+            failure=failure,
+            actor=actor,
+            action=CONFIRM,
+            tx_hash=claimed.tx_hash,
+        )
+    await _settle(session, bout=bout, escrow=escrow, action=action, actor=actor, tx=claimed.tx_hash)
+    return PayoutConfirmOut(
+        bout_id=bout.id,
+        escrow_id=escrow.id,
+        escrow_kind=escrow.kind,
+        escrow_status=escrow.status.value,  # type: ignore[arg-type]
+        bout_status=bout.status,
+        tx_hash=claimed.tx_hash,
+    ).model_dump(mode="json")
+
+
+async def _settle(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    escrow: Escrow,
+    action: PayoutAction,
+    actor: Actor,
+    tx: str,
+) -> None:
+    escrow.close_tx_hash = tx
+    escrow.failure_code = escrow.failure_reason = None
+    target = EscrowStatus.CANCELLED if action is PayoutAction.CANCEL else EscrowStatus.FINISHED
+    await lifecycle.move_escrow(
+        session,
+        bout=bout,
+        escrow=escrow,
+        to=target,
+        actor=actor,
+        action=CONFIRM,
+        details={"tx_hash": tx, "action": action.value},
+    )
+    if bout.status == BoutStatus.RESULT_ENTERED:
+        await lifecycle.move_bout(
+            session, bout=bout, to=BoutStatus.PAYOUTS_IN_PROGRESS, actor=actor, action=CONFIRM
+        )
+    assert bout.winner is not None
+    released = all(
+        bout.escrow(kind).status == EscrowStatus.FINISHED for kind in RELEASED[bout.winner]
+    )
+    if bout.status == BoutStatus.PAYOUTS_IN_PROGRESS and released:
+        await lifecycle.move_bout(
+            session, bout=bout, to=BoutStatus.CLOSED, actor=actor, action=CONFIRM
+        )

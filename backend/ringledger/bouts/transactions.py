@@ -1,0 +1,73 @@
+"""Unsigned XRPL transactions for the wallet, built with xrpl-py's models (which validate them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xrpl.models.transactions import EscrowCancel, EscrowCreate, EscrowFinish
+
+from ringledger.bouts.models import Escrow
+
+# rippled EscrowFinish::calculateBaseFee: a finish with a fulfillment costs
+# base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself (INTEGRATIONS.md §1).
+_FULFILLMENT_FEE_UNITS = 33
+
+
+def _unsigned(model: EscrowCreate | EscrowFinish | EscrowCancel) -> dict[str, Any]:
+    tx = model.to_xrpl()
+    tx.pop("SigningPubKey", None)  # the wallet fills key, Sequence and (unless set) Fee
+    return dict(tx)
+
+
+def escrow_create(escrow: Escrow) -> dict[str, Any]:
+    return _unsigned(
+        EscrowCreate(
+            account=escrow.owner_address,
+            destination=escrow.destination_address,
+            amount=str(escrow.amount_drops),
+            finish_after=escrow.finish_after_ripple,
+            cancel_after=escrow.cancel_after_ripple,
+            condition=escrow.condition_hex,
+        )
+    )
+
+
+def finish_fee_drops(*, base_fee_drops: int, fulfillment_hex: str) -> int:
+    fulfillment_bytes = len(fulfillment_hex) // 2
+    return base_fee_drops * (_FULFILLMENT_FEE_UNITS + fulfillment_bytes // 16)
+
+
+def escrow_finish(
+    escrow: Escrow, *, fulfillment_hex: str | None, base_fee_drops: int
+) -> dict[str, Any]:
+    """EscrowFinish; with a fulfillment it carries Condition, Fulfillment and an explicit Fee."""
+    assert escrow.offer_sequence is not None
+    if fulfillment_hex is None:
+        model = EscrowFinish(
+            account=escrow.owner_address,
+            owner=escrow.owner_address,
+            offer_sequence=escrow.offer_sequence,
+        )
+        return _unsigned(model)
+    fee = finish_fee_drops(base_fee_drops=base_fee_drops, fulfillment_hex=fulfillment_hex)
+    return _unsigned(
+        EscrowFinish(
+            account=escrow.owner_address,
+            owner=escrow.owner_address,
+            offer_sequence=escrow.offer_sequence,
+            condition=escrow.condition_hex,
+            fulfillment=fulfillment_hex,
+            fee=str(fee),
+        )
+    )
+
+
+def escrow_cancel(escrow: Escrow) -> dict[str, Any]:
+    assert escrow.offer_sequence is not None
+    return _unsigned(
+        EscrowCancel(
+            account=escrow.owner_address,
+            owner=escrow.owner_address,
+            offer_sequence=escrow.offer_sequence,
+        )
+    )
