@@ -45,7 +45,7 @@ def test_settings(database: URL, data_dir: Path, **overrides: object) -> Setting
         "RINGLEDGER_ENV": "test",
         "DATABASE_URL": database.render_as_string(hide_password=False),
         "RINGLEDGER_DATA_DIR": data_dir,
-        "RINGLEDGER_PASSWORD_HASHING": "fast",
+        "RINGLEDGER_PASSWORD_HASHING": "fast",  # pragma: allowlist secret
         "XAMAN_MODE": "stub",
         "XRPL_MODE": "stub",
     }

@@ -77,7 +77,8 @@ class Settings(BaseSettings):
 
     @property
     def fast_password_hashing(self) -> bool:
-        return self.RINGLEDGER_PASSWORD_HASHING == "fast"  # noqa: S105 - a mode name
+        hashing = self.RINGLEDGER_PASSWORD_HASHING
+        return hashing == "fast"  # noqa: S105 - a mode name
 
     @property
     def log_as_json(self) -> bool:

@@ -11,7 +11,7 @@ import httpx
 
 from tests.support.xrpl import new_address
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # pragma: allowlist secret
 
 
 @dataclass
