@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from xrpl.core.addresscodec import is_valid_classic_address
+from xrpl.utils import XRPLTimeRangeException
 
 from ringledger.bouts.errors import PlanInvalid
 from ringledger.bouts.models import MAX_TOTAL_DROPS, EscrowKind
@@ -42,7 +43,7 @@ def schedule_for(event_at: datetime) -> Schedule:
     finish_after, cancel_after = event_at + FINISH_AFTER_DELAY, event_at + CANCEL_AFTER_DELAY
     try:
         finish_ripple, cancel_ripple = to_ripple(finish_after), to_ripple(cancel_after)
-    except (OverflowError, ValueError) as error:
+    except (OverflowError, ValueError, XRPLTimeRangeException) as error:
         raise PlanInvalid("The event time is outside what the XRP Ledger can represent.") from error
     if finish_ripple < 0 or cancel_ripple > UINT32_MAX:
         raise PlanInvalid("The event time is outside what the XRP Ledger can represent.")

@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.core.config import Settings, get_settings
-from ringledger.core.database import create_engine, database_url, session_factory
+from ringledger.core.database import create_engine, database_url, session_factory, transaction
 from ringledger.core.migrations import SchemaNotAtHead, prepare_schema
 
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -59,7 +59,7 @@ async def unit_of_work(url: URL) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block succeeds, rolled back otherwise."""
     engine = create_engine(url, pool_size=2)
     try:
-        async with session_factory(engine)() as session, session.begin():
+        async with transaction(session_factory(engine)) as session:
             yield session
     finally:
         await engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import psycopg
@@ -78,8 +79,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def open_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: commit on success, keep or roll back on error."""
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction per request or command: commit on success, keep or roll back on error.
+
+    A `RingLedgerError` with `keep_changes` (a refused transition, a recorded confirm failure)
+    still commits what was written before it was raised: its audit row must survive.
+    """
     from ringledger.core.errors import RingLedgerError
 
     async with factory() as session:

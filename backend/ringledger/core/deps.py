@@ -13,7 +13,7 @@ from ringledger.audit.service import Actor
 from ringledger.auth.models import User, UserRole
 from ringledger.core.config import Settings
 from ringledger.core.context import add_log_fields
-from ringledger.core.database import open_session
+from ringledger.core.database import transaction
 from ringledger.core.errors import Forbidden, NotAuthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from POST /auth/login")
@@ -25,7 +25,7 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in open_session(request.app.state.sessions):
+    async with transaction(request.app.state.sessions) as session:
         yield session
 
 

@@ -1,0 +1,66 @@
+"""The transition tables themselves, without a database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ringledger.bouts.lifecycle import BOUT_TRANSITIONS, ESCROW_TRANSITIONS, allowed
+from ringledger.bouts.models import BoutStatus, EscrowStatus
+
+pytestmark = pytest.mark.no_db
+
+BOUT_ORDER = list(BoutStatus)
+
+
+class TestBoutTable:
+    def test_every_status_has_a_row(self) -> None:
+        assert set(BOUT_TRANSITIONS) == set(BoutStatus)
+
+    def test_only_forward_by_one(self) -> None:
+        for current, targets in BOUT_TRANSITIONS.items():
+            for target in targets:
+                assert BOUT_ORDER.index(target) == BOUT_ORDER.index(current) + 1
+
+    def test_closed_is_terminal(self) -> None:
+        assert BOUT_TRANSITIONS[BoutStatus.CLOSED] == frozenset()
+
+    @given(st.sampled_from(BoutStatus), st.sampled_from(BoutStatus))
+    def test_backwards_and_skips_are_refused(self, current: BoutStatus, target: BoutStatus) -> None:
+        step = BOUT_ORDER.index(target) - BOUT_ORDER.index(current)
+        assert allowed(BOUT_TRANSITIONS, current, target) == (step == 1)
+
+
+class TestEscrowTable:
+    @pytest.mark.parametrize(
+        ("current", "target"),
+        [
+            (EscrowStatus.PLANNED, EscrowStatus.CREATED),
+            (EscrowStatus.CREATED, EscrowStatus.FINISHED),
+            (EscrowStatus.CREATED, EscrowStatus.CANCELLED),
+        ],
+    )
+    def test_allowed(self, current: EscrowStatus, target: EscrowStatus) -> None:
+        assert allowed(ESCROW_TRANSITIONS, current, target)
+
+    @pytest.mark.parametrize(
+        ("current", "target"),
+        [
+            (EscrowStatus.PLANNED, EscrowStatus.FINISHED),
+            (EscrowStatus.PLANNED, EscrowStatus.CANCELLED),
+            (EscrowStatus.CREATED, EscrowStatus.PLANNED),
+            (EscrowStatus.FINISHED, EscrowStatus.CANCELLED),
+            (EscrowStatus.CANCELLED, EscrowStatus.FINISHED),
+            (EscrowStatus.FINISHED, EscrowStatus.CREATED),
+            (EscrowStatus.CREATED, EscrowStatus.FAILED),
+        ],
+    )
+    def test_refused(self, current: EscrowStatus, target: EscrowStatus) -> None:
+        assert not allowed(ESCROW_TRANSITIONS, current, target)
+
+    @pytest.mark.parametrize(
+        "terminal", [EscrowStatus.FINISHED, EscrowStatus.CANCELLED, EscrowStatus.FAILED]
+    )
+    def test_terminal(self, terminal: EscrowStatus) -> None:
+        assert ESCROW_TRANSITIONS[terminal] == frozenset()

@@ -1,0 +1,76 @@
+"""Access tokens and password hashing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import jwt
+import pytest
+
+from ringledger.core.errors import NotAuthenticated
+from ringledger.core.security import PasswordHashing, TokenIssuer
+
+pytestmark = pytest.mark.no_db
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def issuer() -> TokenIssuer:
+    return TokenIssuer(secret=SECRET, expires_minutes=60)
+
+
+class TestTokens:
+    def test_round_trip(self, issuer: TokenIssuer) -> None:
+        user_id = uuid.uuid4()
+        claims = issuer.verify(issuer.issue(user_id=user_id, role="promoter"))
+        assert claims.user_id == user_id and claims.role == "promoter"
+
+    def test_carries_the_required_claims(self, issuer: TokenIssuer) -> None:
+        token = issuer.issue(user_id=uuid.uuid4(), role="fighter")
+        payload = jwt.decode(token, SECRET, algorithms=["HS256"])
+        assert set(payload) == {"sub", "role", "iat", "exp"}
+        assert payload["exp"] - payload["iat"] == 3600
+        assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+    def test_expired(self, issuer: TokenIssuer) -> None:
+        token = issuer.issue(
+            user_id=uuid.uuid4(), role="promoter", now=datetime.now(UTC) - timedelta(hours=2)
+        )
+        with pytest.raises(NotAuthenticated) as caught:
+            issuer.verify(token)
+        assert caught.value.code == "token_expired"
+
+    @pytest.mark.parametrize(
+        "token_of",
+        [
+            lambda claims: jwt.encode(claims, "another key" * 4, algorithm="HS256"),
+            lambda claims: jwt.encode(claims, None, algorithm="none"),
+            lambda claims: jwt.encode({**claims, "iat": claims["iat"] + 3600}, SECRET, "HS256"),
+            lambda claims: jwt.encode({k: v for k, v in claims.items() if k != "role"}, SECRET),
+            lambda claims: jwt.encode({**claims, "sub": "not-a-uuid"}, SECRET, algorithm="HS256"),
+            lambda claims: "garbage",
+        ],
+        ids=["wrong-key", "alg-none", "future-iat", "no-role", "bad-sub", "garbage"],
+    )
+    def test_invalid(self, issuer: TokenIssuer, token_of) -> None:  # type: ignore[no-untyped-def]
+        now = int(datetime.now(UTC).timestamp())
+        claims = {"sub": str(uuid.uuid4()), "role": "admin", "iat": now, "exp": now + 600}
+        with pytest.raises(NotAuthenticated) as caught:
+            issuer.verify(token_of(claims))
+        assert caught.value.code == "token_invalid"
+
+
+class TestPasswords:
+    def test_hash_and_verify(self) -> None:
+        hashing = PasswordHashing(fast=True)
+
+        async def check() -> None:
+            stored = await hashing.hash("a long enough password")
+            assert stored.startswith("$argon2id$")
+            assert await hashing.verify(stored, "a long enough password")
+            assert not await hashing.verify(stored, "a different password")
+            assert not await hashing.verify(None, "a long enough password")
+
+        anyio.run(check)
