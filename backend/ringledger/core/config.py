@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     @property
     def fast_password_hashing(self) -> bool:
         hashing = self.RINGLEDGER_PASSWORD_HASHING
-        return hashing == "fast"  # noqa: S105 - a mode name
+        return hashing == "fast"
 
     @property
     def log_as_json(self) -> bool:

@@ -7,7 +7,6 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from xrpl.core.addresscodec import is_valid_classic_address
 
-
 # The XRPL docs' example address; a public account identifier, not a secret.
 EXAMPLE_ADDRESS = "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh"  # pragma: allowlist secret
 

@@ -36,7 +36,7 @@ class TestLocalDefaults:
         settings = Settings(RINGLEDGER_DATA_DIR=tmp_path)
         assert settings.problems() == []
         assert settings.XAMAN_MODE == "stub" and settings.XRPL_MODE == "stub"
-        assert settings.RINGLEDGER_MIN_SIGNING_WINDOW == timedelta(minutes=15)
+        assert timedelta(minutes=15) == settings.RINGLEDGER_MIN_SIGNING_WINDOW
 
     def test_local_secrets_are_generated_once_and_kept(self, tmp_path: Path) -> None:
         first = Settings(RINGLEDGER_DATA_DIR=tmp_path)
