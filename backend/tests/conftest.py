@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
+from ringledger.core import migrations
 from ringledger.core.config import Settings
 from ringledger.main import create_asgi
 from tests.support.api import Account, Api, insert_admin
@@ -30,6 +31,7 @@ def admin_uri() -> str:
 @pytest.fixture(scope="session")
 def database(admin_uri: str) -> Iterator[URL]:
     url = create_database(admin_uri)
+    migrations.upgrade(url)
     yield url
     drop_database(admin_uri, url)
 
@@ -51,6 +53,9 @@ def test_settings(database: URL, data_dir: Path, **overrides: object) -> Setting
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
 
 
 @pytest.fixture(scope="session")
