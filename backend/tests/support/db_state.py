@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import psycopg
@@ -11,9 +12,18 @@ from sqlalchemy.engine import URL
 from tests.support.database import libpq
 
 
+@functools.cache
+def _connection(uri: str) -> psycopg.Connection[dict[str, Any]]:
+    # One autocommit connection per database for the whole run: each query sees committed data.
+    return psycopg.connect(uri, autocommit=True, row_factory=dict_row)
+
+
 def rows(database: URL, sql: str, *params: Any) -> list[dict[str, Any]]:
-    with psycopg.connect(libpq(database), row_factory=dict_row) as conn:
-        return list(conn.execute(sql, params).fetchall())
+    return list(_connection(libpq(database)).execute(sql, params).fetchall())
+
+
+def execute(database: URL, sql: str, *params: Any) -> None:
+    _connection(libpq(database)).execute(sql, params)
 
 
 def audit(database: URL, bout_id: str) -> list[dict[str, Any]]:
