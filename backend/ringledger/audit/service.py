@@ -48,8 +48,8 @@ async def record(
         failure_code=failure_code,
         details=details or {},
     )
+    # Inserted with the rest of the transaction at commit (one round trip for all its rows).
     session.add(entry)
-    await session.flush()
     return entry
 
 

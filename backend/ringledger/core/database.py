@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -86,19 +87,28 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     A `RingLedgerError` with `keep_changes` (a refused transition, a recorded confirm failure)
     still commits what was written before it was raised: its audit row must survive.
     """
-    from ringledger.core.errors import RingLedgerError
+    from ringledger.core.errors import RingLedgerError, StorageConflict
 
     async with factory() as session:
         try:
-            yield session
-        except RingLedgerError as error:
-            if error.keep_changes:
-                await session.commit()
-            else:
+            try:
+                yield session
+            except RingLedgerError as error:
+                if error.keep_changes:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                raise
+            except BaseException:
                 await session.rollback()
-            raise
-        except BaseException:
+                raise
+            else:
+                await session.commit()
+        except IntegrityError as error:
+            # A UNIQUE or CHECK constraint caught what a concurrent request slipped past the
+            # service's own checks: nothing was written, and a retry will see the winner.
             await session.rollback()
-            raise
-        else:
-            await session.commit()
+            raise StorageConflict(
+                "Another request changed the same records at the same moment; nothing was "
+                "stored. Re-read the bout and retry."
+            ) from error

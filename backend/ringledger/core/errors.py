@@ -65,6 +65,12 @@ class StateConflict(Conflict):
     keep_changes = True
 
 
+class StorageConflict(Conflict):
+    """A database constraint refused a write that raced another request (nothing was stored)."""
+
+    code = "state_conflict"
+
+
 class Unprocessable(RingLedgerError):
     status = 422
     code = "validation_error"

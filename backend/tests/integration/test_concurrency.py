@@ -153,3 +153,30 @@ def test_last_payout_racing_the_refund(remote: Api, server: str, database: URL) 
         "payouts_in_progress",
         "closed",
     ]
+
+
+def test_one_ledger_transaction_claimed_by_two_bouts_at_once(
+    remote: Api, server: str, database: URL
+) -> None:
+    first, second = new_flow(remote), new_flow(remote)
+    shared = tx_hash()
+    requests = [
+        (
+            "POST",
+            f"/bouts/{flow.id}/escrows/confirm",
+            create_evidence(flow.escrow("show_a"), tx_hash=shared),
+            headers(flow, f"k-{flow.id}"),
+        )
+        for flow in (first, second)
+        for _ in range(3)
+    ]
+    responses = fire(requests, server)
+    assert all(response.status_code < 500 for response in responses), [r.text for r in responses]
+    created = [
+        kind_rows["show_a"]["create_tx_hash"]
+        for kind_rows in (
+            db_state.escrows(database, first.id),
+            db_state.escrows(database, second.id),
+        )
+    ]
+    assert created.count(shared) == 1
