@@ -2,7 +2,8 @@
 
 Used by `./dev bench` (prints numbers) and by the performance tests (generous ceilings).
 One lifecycle is 19 requests: create bout, escrow prepare, 4 × escrow reconcile (signed),
-4 × escrow confirm, result, payout prepare, 4 × payout confirm, one confirm replay, GET bout.
+4 × escrow confirm, result, payout prepare, 4 × payout confirm, one confirm replay, GET bout,
+GET audit.
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ class Driver:
             headers=replay[1],
         )
         final = await self.call(http, "GET /bouts/{id}", "GET", path, headers=auth)
+        await self.call(http, "GET audit", "GET", f"{path}/audit", headers=auth)
         if final.json().get("status") != "closed":
             self.results.errors.append(f"bout {bout['bout_id']} ended {final.json().get('status')}")
         self.results.bouts += 1
