@@ -70,9 +70,10 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_tables(request: pytest.FixtureRequest, database: URL) -> None:
+def _clean_tables(request: pytest.FixtureRequest) -> None:
+    # Tests marked no_db never touch PostgreSQL: not even the run's database is created for them.
     if "no_db" not in request.keywords:
-        truncate_all(database)
+        truncate_all(request.getfixturevalue("database"))
 
 
 @pytest.fixture
