@@ -20,6 +20,11 @@ TRANSITIONS = Counter(
     "Lifecycle transitions",
     ["entity", "from_status", "to_status"],
 )
+ERRORS = Counter(
+    "ringledger_http_errors_total",
+    "Error responses by route and error code (xaman_unavailable, state_conflict, …)",
+    ["route", "code"],
+)
 FAILURES = Counter(
     "ringledger_confirm_failures_total", "Deterministic confirm failures", ["failure_code"]
 )

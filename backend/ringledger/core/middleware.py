@@ -10,8 +10,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ringledger.core.context import log_fields_var, request_id_var
-from ringledger.core.metrics import LATENCY, REQUESTS
+from ringledger.core.context import add_log_fields, log_fields_var, request_id_var
+from ringledger.core.metrics import ERRORS, LATENCY, REQUESTS
 
 MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -19,6 +19,8 @@ access_log = logging.getLogger("ringledger.access")
 _NUL_ESCAPE = b"\\u0000"
 _TOO_LARGE = "The request body is larger than 64 KiB."
 _NUL_REFUSED = "The request contains a NUL character, which no field accepts."
+_ESCROW_KINDS = frozenset({"show_a", "show_b", "bonus_a", "bonus_b"})
+_PAYLOAD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 class RequestContextMiddleware:
@@ -52,7 +54,8 @@ class RequestContextMiddleware:
                 # PostgreSQL text cannot hold NUL; refuse it here, once, for every field.
                 await _send_error(send_with_id, 422, "validation_error", _NUL_REFUSED)
                 return
-            await self.app(scope, _replay(body), send_with_id)
+            _note_escrow(body)
+            await self.app(scope, _replay(body, receive), send_with_id)
         finally:
             _finish(scope, status["code"], time.perf_counter() - started)
             log_fields_var.reset(fields_token)
@@ -85,7 +88,34 @@ async def _read_limited(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _note_escrow(body: bytes) -> None:
+    """Put the escrow (and sign request) a lifecycle request names on its access line.
+
+    Only these two fields, and only values of their known shapes: a body may hold a password.
+    """
+    if not body.lstrip().startswith(b"{"):
+        return
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return
+    if not isinstance(document, dict):
+        return
+    kind, payload_id = document.get("escrow_kind"), document.get("payload_id")
+    add_log_fields(
+        escrow_kind=kind if kind in _ESCROW_KINDS else None,
+        payload_id=payload_id
+        if isinstance(payload_id, str) and _PAYLOAD_ID.match(payload_id)
+        else None,
+    )
+
+
+def _replay(body: bytes, upstream: Receive) -> Receive:
+    """Hand the app the body we already read, then the server's own messages.
+
+    After the body, only the server knows whether the client went away: file responses wait on
+    `receive` for a disconnect while they stream, so inventing one would cut them short.
+    """
     sent = False
 
     async def receive() -> Message:
@@ -93,12 +123,13 @@ def _replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await upstream()
 
     return receive
 
 
 async def _send_error(send: Send, status: int, code: str, detail: str) -> None:
+    add_log_fields(error_code=code)
     payload: dict[str, object] = {"detail": detail, "code": code}
     if code == "validation_error":
         payload["errors"] = [{"field": "body", "message": detail, "type": "nul_character"}]
@@ -122,11 +153,16 @@ def _finish(scope: Scope, status: int, elapsed: float) -> None:
     method = scope.get("method", "-")
     REQUESTS.labels(method, template, str(status)).inc()
     LATENCY.labels(method, template).observe(elapsed)
-    fields = {
+    known = log_fields_var.get() or {}
+    if "error_code" in known:
+        ERRORS.labels(template, known["error_code"]).inc()
+    fields: dict[str, object] = {
         "method": method,
         "route": template,
-        "status": str(status),
-        "latency_ms": f"{elapsed * 1000:.1f}",
-        **(log_fields_var.get() or {}),
+        "status": status,
+        "latency_ms": round(elapsed * 1000, 1),
+        **known,
     }
-    access_log.info("%s %s -> %s", method, template, status, extra={"fields": fields})
+    # A 5xx is something an operator must look at; the rest is the normal flow of traffic.
+    level = logging.WARNING if status >= 500 else logging.INFO
+    access_log.log(level, "%s %s -> %s", method, template, status, extra={"fields": fields})

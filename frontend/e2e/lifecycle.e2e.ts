@@ -1,0 +1,320 @@
+/**
+ * The whole bout lifecycle in a real Chromium against a real backend (embedded database, stub
+ * Xaman, stub ledger): two fighters, a promoter and an admin, including a declined signing and
+ * a confirm the ledger rejects. Screenshots of each main screen go to test-output/screenshots.
+ */
+
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { accessibilityProblems } from "./support/accessibility";
+import { startBackend, type Backend } from "./support/backend";
+import { launchChromium, newActor, screenshot, type Actor } from "./support/browser";
+import { openConsole, type ConsoleSite } from "./support/console";
+import {
+  PASSWORD,
+  card,
+  localInputAt,
+  open,
+  reportSigned,
+  signIn,
+  signOut,
+  signUp,
+  waitForBoutStatus,
+  waitForEscrowStatus,
+} from "./support/flows";
+import { screenshotDir } from "./support/paths";
+
+const ADMIN = { email: "admin@example.com", password: "admin password 12345" };
+const FIGHTER_A = {
+  email: "alpha@example.com",
+  name: "Alex Alpha",
+  address: "rJhbyDSVG6M5Qqm1RKtAW6bWYbeSQvDfRV",
+};
+const FIGHTER_B = {
+  email: "bravo@example.com",
+  name: "Blake Bravo",
+  address: "rKmh2FJyxgkajTtSx3EgCYkWYsmmuk561G",
+};
+const PROMOTER = { email: "promoter@example.com", address: "rP5T7buyRVtx5YDQUVndQRMnzYYogtVidW" };
+const KINDS = ["show_a", "show_b", "bonus_a", "bonus_b"] as const;
+const TITLE = "Harbour Arena Main Event";
+
+let backend: Backend;
+let site: ConsoleSite;
+let browser: Browser;
+let promoter: Actor;
+let boutUrl = "";
+const pageErrors: string[] = [];
+const a11y: Record<string, string[]> = {};
+
+function watch(actor: Actor): Actor {
+  actor.page.on("pageerror", (error) => pageErrors.push(error.message));
+  return actor;
+}
+
+beforeAll(async () => {
+  rmSync(screenshotDir, { recursive: true, force: true });
+  mkdirSync(screenshotDir, { recursive: true });
+  backend = await startBackend();
+  await backend.createAdmin(ADMIN.email, ADMIN.password);
+  site = await openConsole(backend.baseUrl);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await backend?.stop();
+});
+
+describe("RingLedger console, whole lifecycle", () => {
+  test("the console is served and a wrong password is explained in words", async () => {
+    const visitor = watch(await newActor(browser));
+    await open(visitor.page, site.url, "/");
+    await visitor.page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await screenshot(visitor.page, "01-sign-in");
+    a11y["sign in"] = await accessibilityProblems(visitor.page);
+    await visitor.page.getByLabel("Email").fill(ADMIN.email);
+    await visitor.page.getByLabel("Password").fill("not the password at all");
+    await visitor.page.getByRole("button", { name: "Sign in", exact: true }).click();
+    const alert = visitor.page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain("The email or password is not right.");
+    await screenshot(visitor.page, "02-sign-in-error");
+    await visitor.context.close();
+  });
+
+  test("two fighters sign up and save their XRPL addresses", async () => {
+    for (const [index, fighter] of [FIGHTER_A, FIGHTER_B].entries()) {
+      const actor = watch(await newActor(browser));
+      await signUp(actor.page, site.url, { email: fighter.email, role: "fighter" });
+      if (index === 0) await screenshot(actor.page, "03-sign-up-done-fighter-profile-empty");
+      await actor.page.getByRole("heading", { name: "Fighter profile" }).waitFor();
+      await actor.page.getByLabel("Display name").fill(fighter.name);
+      await actor.page.getByLabel("XRPL address").fill(fighter.address);
+      await actor.page.getByRole("button", { name: "Save profile" }).click();
+      await actor.page.getByText("Profile saved.").waitFor();
+      if (index === 0) await screenshot(actor.page, "04-fighter-profile-saved");
+      await actor.context.close();
+    }
+  });
+
+  test("the promoter creates a bout from the two fighters and four purses in XRP", async () => {
+    promoter = watch(await newActor(browser));
+    const { page } = promoter;
+    await open(page, site.url, "/sign-up");
+    await page.getByRole("heading", { name: "Create an account" }).waitFor();
+    await screenshot(page, "05-sign-up");
+    await signUp(page, site.url, { email: PROMOTER.email, role: "promoter" });
+    await page.getByRole("heading", { name: "Bouts" }).waitFor();
+    await page.getByText("No bouts yet").waitFor();
+
+    await page.getByRole("link", { name: "New bout" }).first().click();
+    await page.getByRole("heading", { name: "New bout" }).waitFor();
+    await page.getByLabel("Title (optional)").fill(TITLE);
+    await page
+      .getByLabel("Fighter A", { exact: true })
+      .selectOption({ label: `${FIGHTER_A.name} — ${FIGHTER_A.email}` });
+    await page
+      .getByLabel("Fighter B", { exact: true })
+      .selectOption({ label: `${FIGHTER_B.name} — ${FIGHTER_B.email}` });
+    // Started 30 minutes ago: the admin may enter the result, and FinishAfter (event + 2 h)
+    // still leaves the service's signing window for the escrows.
+    await page.getByLabel("Event start (your local time)").fill(await localInputAt(page, -30));
+    await page.getByLabel("Promoter XRPL address").fill(PROMOTER.address);
+    await page.getByLabel("Show purse, fighter A (XRP)").fill("5");
+    await page.getByLabel("Show purse, fighter B (XRP)").fill("4.5");
+    await page.getByLabel("Win bonus, fighter A (XRP)").fill("2.25");
+    await page.getByLabel("Win bonus, fighter B (XRP)").fill("1.000001");
+    await page.getByText("5 XRP (5,000,000 drops)").waitFor();
+    await page.getByText("Total locked: 12.750001 XRP (12,750,001 drops)").waitFor();
+    await screenshot(page, "06-new-bout");
+    a11y["new bout"] = await accessibilityProblems(page);
+    await page.getByRole("button", { name: "Create bout" }).click();
+
+    await page.getByRole("heading", { name: TITLE }).waitFor();
+    boutUrl = page.url();
+    expect(boutUrl).toMatch(/#\/bouts\/[0-9a-f-]{36}$/);
+    await waitForBoutStatus(page, "Draft");
+    for (const kind of KINDS) await waitForEscrowStatus(page, kind, "planned");
+    expect(await card(page, "show_b").innerText()).toContain("4.5 XRP (4,500,000 drops)");
+    expect(await card(page, "bonus_a").innerText()).toContain("CancelAfter");
+    await screenshot(page, "07-bout-draft");
+  });
+
+  test("prepare shows four QR codes; a declined signing shows its guidance; prepare again", async () => {
+    const { page } = promoter;
+    await page.getByRole("button", { name: "Prepare escrows" }).click();
+    await page.getByText("4 sign requests ready.").waitFor();
+    for (const kind of KINDS) {
+      await card(page, kind)
+        .getByRole("img", { name: /QR code of the Xaman sign request/ })
+        .waitFor();
+      expect(
+        await card(page, kind).getByRole("link", { name: "Open in Xaman" }).getAttribute("href"),
+      ).toBeTruthy();
+    }
+    await screenshot(page, "08-escrows-prepared");
+
+    const showA = card(page, "show_a");
+    await showA.getByRole("button", { name: "Report declined" }).click();
+    await showA.locator('[data-failure-code="signing_declined"]').waitFor();
+    expect(await showA.innerText()).toContain(
+      "The promoter declined in Xaman. Prepare again to send a new sign request.",
+    );
+    await screenshot(page, "09-signing-declined");
+
+    const declinedPayload = await showA.locator(".signing-info .mono").innerText();
+    await page.getByRole("button", { name: "Prepare again" }).click();
+    await page.getByText("sign requests ready.").waitFor();
+    await showA.locator('.signing-status[data-signing-status="open"]').waitFor();
+    expect(await showA.locator(".signing-info .mono").innerText()).not.toBe(declinedPayload);
+  });
+
+  test("a confirm the ledger rejects is explained in words; then all four escrows are created", async () => {
+    const { page } = promoter;
+    for (const kind of KINDS) await reportSigned(page, kind);
+    // The page keeps what the prepare returned across a reload.
+    await page.reload();
+    await card(page, "show_a")
+      .getByRole("img", { name: /QR code/ })
+      .waitFor();
+
+    const showA = card(page, "show_a");
+    await showA.getByLabel("Engine result").fill("tecUNFUNDED_PAYMENT");
+    await showA.getByRole("button", { name: "Confirm escrow created" }).click();
+    const rejection = showA.getByRole("alert");
+    await rejection.waitFor();
+    const said = await rejection.innerText();
+    expect(said).toContain("The ledger rejected the transaction.");
+    expect(said).toContain("Do not retry automatically; investigate the result code.");
+    expect(said).not.toContain("{");
+    await showA.locator('[data-failure-code="ledger_tec_tem"]').waitFor();
+    await screenshot(page, "10-confirm-rejected");
+    a11y["bout with a rejected confirm"] = await accessibilityProblems(page);
+
+    await showA.getByLabel("Engine result").fill("tesSUCCESS");
+    await showA.getByRole("button", { name: "Confirm escrow created" }).click();
+    await waitForEscrowStatus(page, "show_a", "created");
+    expect(await card(page, "show_a").locator("[data-failure-code]").count()).toBe(0);
+    for (const kind of KINDS.slice(1)) {
+      await card(page, kind).getByRole("button", { name: "Confirm escrow created" }).click();
+      await waitForEscrowStatus(page, kind, "created");
+    }
+    await waitForBoutStatus(page, "Escrows created");
+    await screenshot(page, "11-escrows-created");
+  });
+
+  test("a fighter sees the bout they fight in, read-only", async () => {
+    const fighter = watch(await newActor(browser));
+    await signIn(fighter.page, site.url, FIGHTER_A.email);
+    await open(fighter.page, site.url, "/bouts");
+    await fighter.page.getByRole("link", { name: new RegExp(TITLE) }).click();
+    await fighter.page.getByRole("heading", { name: TITLE }).waitFor();
+    await waitForEscrowStatus(fighter.page, "show_a", "created");
+    expect(await fighter.page.getByRole("button", { name: /Prepare/ }).count()).toBe(0);
+    expect(await fighter.page.getByRole("heading", { name: "Audit timeline" }).count()).toBe(0);
+    await screenshot(fighter.page, "12-fighter-bout-view");
+    await fighter.context.close();
+  });
+
+  test("the admin enters the winner, reads the audit timeline and downloads the evidence", async () => {
+    const admin = watch(await newActor(browser));
+    const { page } = admin;
+    await signIn(page, site.url, ADMIN.email, ADMIN.password);
+    await page.getByRole("heading", { name: "Bouts" }).waitFor();
+    await page.getByLabel("Status").selectOption("escrows_created");
+    await page.getByRole("link", { name: new RegExp(TITLE) }).waitFor();
+    await screenshot(page, "13-admin-bouts-list");
+    await page.getByRole("link", { name: new RegExp(TITLE) }).click();
+    await page.getByRole("heading", { name: "Enter the result" }).waitFor();
+    await page.getByRole("radio", { name: `Fighter A: ${FIGHTER_A.name}` }).check();
+    await page.getByRole("button", { name: "Enter result" }).click();
+    await page.getByText("This cannot be changed.").waitFor();
+    await screenshot(page, "14-admin-result-entry");
+    await page.getByRole("button", { name: "Yes, record the winner" }).click();
+    await waitForBoutStatus(page, "Result entered");
+    await page.getByText(`Fighter A: ${FIGHTER_A.name}`).first().waitFor();
+
+    await page.getByRole("heading", { name: "Audit timeline" }).waitFor();
+    await page.locator('.timeline li[data-outcome="rejected"]').first().waitFor();
+    expect(await page.locator(".timeline li").count()).toBeGreaterThan(8);
+    await screenshot(page, "15-admin-audit-timeline");
+    a11y["admin bout page"] = await accessibilityProblems(page);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download evidence (JSON)" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^ringledger-bout-[0-9a-f-]{36}-evidence\.json$/);
+    const document = JSON.parse(readFileSync(await download.path(), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(document).toHaveProperty("audit");
+    await admin.context.close();
+  });
+
+  test("payouts: finish three escrows, the bout closes with the refund pending", async () => {
+    const { page } = promoter;
+    await page.goto(boutUrl);
+    await page.reload();
+    await waitForBoutStatus(page, "Result entered");
+    await page.getByRole("button", { name: "Prepare payouts" }).click();
+    await page.getByText("4 sign requests ready.").waitFor();
+    expect(await card(page, "bonus_b").innerText()).toContain(
+      "EscrowCancel: refund to the promoter",
+    );
+    expect(await card(page, "bonus_a").innerText()).toContain("EscrowFinish: pay the fighter");
+    await screenshot(page, "16-payouts-prepared");
+
+    for (const kind of ["show_a", "show_b", "bonus_a"]) {
+      await reportSigned(page, kind);
+      await card(page, kind).getByRole("button", { name: "Confirm payout" }).click();
+      await waitForEscrowStatus(page, kind, "finished");
+    }
+    await waitForBoutStatus(page, "Closed");
+    await page.locator('[data-refund-pending="true"]').waitFor();
+    await screenshot(page, "17-closed-refund-pending");
+  });
+
+  test("the loser's bonus cancel clears the pending refund", async () => {
+    const { page } = promoter;
+    await reportSigned(page, "bonus_b");
+    await card(page, "bonus_b").getByRole("button", { name: "Confirm refund" }).click();
+    await waitForEscrowStatus(page, "bonus_b", "cancelled");
+    await page.locator('[data-refund-pending="false"]').waitFor();
+    await screenshot(page, "18-closed-refunded");
+    await page.getByRole("heading", { name: "Audit timeline" }).waitFor();
+  });
+
+  test("a phone-width screen shows the closed bout and the bouts list", async () => {
+    const phone = watch(await newActor(browser, { phone: true }));
+    await signIn(phone.page, site.url, PROMOTER.email);
+    await phone.page.getByRole("heading", { name: "Bouts" }).waitFor();
+    await phone.page.getByRole("link", { name: new RegExp(TITLE) }).waitFor();
+    await screenshot(phone.page, "19-phone-bouts-list");
+    await phone.page.goto(boutUrl);
+    await phone.page.getByRole("heading", { name: TITLE }).waitFor();
+    await phone.page.locator('[data-refund-pending="false"]').waitFor();
+    const overflow = await phone.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(phone.page, "20-phone-bout-closed");
+    a11y["phone bout page"] = await accessibilityProblems(phone.page);
+    await signOut(phone.page);
+    await phone.context.close();
+  });
+
+  test("no page threw an uncaught error", () => {
+    expect(pageErrors).toEqual([]);
+    expect(PASSWORD.length).toBeGreaterThanOrEqual(12);
+  });
+
+  test("the main screens have no serious accessibility findings (axe-core, WCAG 2 AA)", () => {
+    expect(Object.keys(a11y)).toHaveLength(5);
+    expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((screen) => [screen, []])));
+  });
+});

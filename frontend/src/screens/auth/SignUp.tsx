@@ -1,0 +1,88 @@
+import { useState } from "react";
+import type { FormEvent } from "react";
+import type { RegisterRequest } from "../../api/client";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { Field } from "../../components/Field";
+import { useAction } from "../../components/useAction";
+import { hrefFor, navigate } from "../../lib/router";
+import { useSession } from "../../session";
+
+type SelfRole = RegisterRequest["role"];
+
+const ROLE_TEXT: Record<SelfRole, string> = {
+  fighter: "Fighter — receives purses at an XRPL address",
+  promoter: "Promoter — creates bouts and signs the escrows in Xaman",
+};
+
+export function SignUp() {
+  const { api, signIn } = useSession();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<SelfRole>("fighter");
+  const { busy, error, run } = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const user = await run(async () => {
+      await api.register({ email: email.trim(), password, role });
+      return signIn(email.trim(), password);
+    });
+    if (user) navigate(user.role === "fighter" ? { name: "profile" } : { name: "bouts" });
+  }
+
+  return (
+    <section className="panel narrow" aria-labelledby="sign-up-title">
+      <h1 id="sign-up-title" tabIndex={-1}>
+        Create an account
+      </h1>
+      <form onSubmit={submit} noValidate>
+        <fieldset>
+          <legend>I am a</legend>
+          {(Object.keys(ROLE_TEXT) as SelfRole[]).map((option) => (
+            <label key={option} className="choice">
+              <input
+                type="radio"
+                name="role"
+                value={option}
+                checked={role === option}
+                onChange={() => setRole(option)}
+              />
+              {ROLE_TEXT[option]}
+            </label>
+          ))}
+        </fieldset>
+        <Field label="Email">
+          {(props) => (
+            <input
+              {...props}
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Password" hint="At least 12 characters.">
+          {(props) => (
+            <input
+              {...props}
+              type="password"
+              autoComplete="new-password"
+              required
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+          )}
+        </Field>
+        <ErrorNotice error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Creating…" : "Create account"}
+        </button>
+      </form>
+      <p>
+        Already registered? <a href={hrefFor({ name: "signIn" })}>Sign in</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+import type { AuditEntry } from "../../api/client";
+import { json } from "../../test/fakeFetch";
+import { BOUT_ID } from "../../test/fixtures";
+import { ADMIN, renderWithSession } from "../../test/render";
+import { AuditTimeline } from "./AuditTimeline";
+
+const entries: AuditEntry[] = [
+  {
+    id: 1,
+    at: "2027-02-01T10:00:00Z",
+    actor_user_id: "u-1",
+    actor_role: "promoter",
+    action: "bout.create",
+    entity_type: "bout",
+    entity_id: BOUT_ID,
+    outcome: "applied",
+    failure_code: null,
+    details: { status: "draft" },
+  },
+  {
+    id: 2,
+    at: "2027-02-01T10:05:00Z",
+    actor_user_id: "u-1",
+    actor_role: "promoter",
+    action: "escrow.confirm_create",
+    entity_type: "escrow",
+    entity_id: "e-1",
+    outcome: "rejected",
+    failure_code: "ledger_tec_tem",
+    details: { escrow_kind: "show_a", reason: "tecUNFUNDED_PAYMENT" },
+  },
+];
+
+test("entries are listed oldest first with outcome, failure code and details on demand", async () => {
+  renderWithSession(<AuditTimeline boutId={BOUT_ID} version={0} />, {
+    user: ADMIN,
+    routes: { [`GET /bouts/${BOUT_ID}/audit`]: () => json(200, entries) },
+  });
+  const items = await screen.findAllByRole("listitem");
+  expect(items).toHaveLength(2);
+  expect(items[0]?.textContent).toContain("bout.create");
+  const rejected = items[1]!;
+  expect(rejected.textContent).toContain("rejected");
+  expect(rejected.textContent).toContain("ledger_tec_tem");
+  expect(rejected.textContent).toContain("show_a");
+  await userEvent.click(within(rejected).getByText("Details"));
+  expect(within(rejected).getByText("tecUNFUNDED_PAYMENT")).toBeTruthy();
+});

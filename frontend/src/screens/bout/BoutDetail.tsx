@@ -1,0 +1,417 @@
+import { useCallback, useState } from "react";
+import type {
+  BoutView,
+  EscrowKind,
+  EscrowView,
+  PreparedEscrow,
+  PreparedPayout,
+  SigningStatus,
+  Winner,
+} from "../../api/client";
+import { BoutStatusBadge } from "../../components/BoutStatusBadge";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { TimeInfo } from "../../components/TimeInfo";
+import { fighterName, useFighters } from "../../components/useFighters";
+import { useAction } from "../../components/useAction";
+import { BOUT_STATUSES, BOUT_STATUS_LABELS, ESCROW_KINDS, corner } from "../../lib/labels";
+import { formatAmount, sumDrops } from "../../lib/money";
+import type { Phase } from "../../lib/preparedStore";
+import { hrefFor } from "../../lib/router";
+import { useSession } from "../../session";
+import { AuditTimeline } from "./AuditTimeline";
+import { EscrowEvidenceForm, HashConfirmForm, PayoutEvidenceForm } from "./ConfirmForms";
+import { EscrowCard } from "./EscrowCard";
+import { EvidenceDownload } from "./EvidenceDownload";
+import { ResultEntry } from "./ResultEntry";
+import { SigningPanel } from "./SigningPanel";
+import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
+
+/** Statuses in which the service takes payout prepares (it checks again, of course). */
+function inPayoutPhase(bout: BoutView): boolean {
+  return (
+    bout.status === "result_entered" ||
+    bout.status === "payouts_in_progress" ||
+    (bout.status === "closed" && bout.refund_pending)
+  );
+}
+
+/** The sign request's status as the bout view knows it (a newer prepare elsewhere wins). */
+function signingStatusOf(escrow: EscrowView, payloadId: string): SigningStatus | "superseded" {
+  if (!escrow.signing) return "open";
+  return escrow.signing.payload_id === payloadId ? escrow.signing.status : "superseded";
+}
+
+export function BoutDetail({ boutId }: { boutId: string }) {
+  const { user, meta } = useSession();
+  const flow = useBoutFlow(boutId);
+  const { byId } = useFighters();
+  const [announcement, setAnnouncement] = useState<string | null>(null);
+  const prepare = useAction();
+  const { bout, loadError, reload } = flow;
+
+  const announce = useCallback(
+    (message: string | null) => {
+      if (message) setAnnouncement(message);
+      void reload();
+    },
+    [reload],
+  );
+
+  if (!bout) {
+    return (
+      <section className="panel" aria-labelledby="bout-title">
+        <h1 id="bout-title" tabIndex={-1}>
+          Bout
+        </h1>
+        {loadError ? <ErrorNotice error={loadError} /> : <p aria-busy="true">Loading…</p>}
+        <p>
+          <a href={hrefFor({ name: "bouts" })}>Back to bouts</a>
+        </p>
+      </section>
+    );
+  }
+
+  const isOwner = user?.role === "promoter" && user.user_id === bout.promoter_user_id;
+  const isAdmin = user?.role === "admin";
+  const names: Record<Winner, string> = {
+    A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
+    B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
+  };
+  const stubSigning = meta?.xaman_mode !== "api";
+  const stubLedger = meta?.xrpl_mode !== "rpc";
+  const escrows = ESCROW_KINDS.map((kind) =>
+    bout.escrows.find((item) => item.escrow_kind === kind),
+  ).filter((item): item is EscrowView => item !== undefined);
+
+  async function runPrepare(phase: Phase) {
+    setAnnouncement(null);
+    const answer = await prepare.run(() =>
+      phase === "escrows" ? flow.prepareEscrows() : flow.preparePayouts(),
+    );
+    if (answer) {
+      const count = answer.escrows.length;
+      setAnnouncement(
+        `${count} sign request${count === 1 ? "" : "s"} ready. Scan each QR code with Xaman.`,
+      );
+    }
+  }
+
+  return (
+    <div className="bout-page">
+      <section className="panel" aria-labelledby="bout-title">
+        <p className="breadcrumb">
+          <a href={hrefFor({ name: "bouts" })}>Bouts</a> /
+        </p>
+        <div className="heading-row">
+          <h1 id="bout-title" tabIndex={-1}>
+            {bout.title || "Untitled bout"}
+          </h1>
+          <BoutStatusBadge status={bout.status} />
+        </div>
+        <p className="versus">
+          <span>A: {names.A}</span> <span className="muted">vs</span> <span>B: {names.B}</span>
+        </p>
+        <Progress bout={bout} />
+        <dl className="facts">
+          <dt>Event</dt>
+          <dd>
+            <TimeInfo date={new Date(bout.event_datetime_utc)} />
+          </dd>
+          <dt>Total locked</dt>
+          <dd>{formatAmount(sumDrops(bout.escrows.map((item) => String(item.amount_drops))))}</dd>
+          <dt>Promoter address</dt>
+          <dd className="mono small">{bout.promoter_xrpl_address}</dd>
+          {bout.winner ? (
+            <>
+              <dt>Winner</dt>
+              <dd>
+                Fighter {bout.winner}: {names[bout.winner]}
+              </dd>
+            </>
+          ) : null}
+        </dl>
+        <ClosingNote bout={bout} />
+        <div role="status" aria-live="polite">
+          {announcement ? <p className="notice notice-success">{announcement}</p> : null}
+        </div>
+        {isOwner ? (
+          <OwnerActions
+            bout={bout}
+            busy={prepare.busy}
+            onPrepare={runPrepare}
+            stubSigning={stubSigning}
+          />
+        ) : null}
+        <ErrorNotice error={prepare.error} title="Prepare failed" />
+        <div className="button-row">
+          <button type="button" onClick={() => void reload()}>
+            Reload
+          </button>
+        </div>
+      </section>
+
+      {isAdmin && bout.status === "escrows_created" ? (
+        <ResultEntry bout={bout} names={names} onEntered={announce} />
+      ) : null}
+
+      <section aria-labelledby="escrows-title">
+        <h2 id="escrows-title" className="section-title">
+          Escrows
+        </h2>
+        <div className="escrow-grid">
+          {escrows.map((escrow) => (
+            <EscrowCard
+              key={escrow.escrow_kind}
+              escrow={escrow}
+              destinationName={names[corner(escrow.escrow_kind)]}
+            >
+              {isOwner ? (
+                <EscrowWork
+                  bout={bout}
+                  escrow={escrow}
+                  flow={flow}
+                  stubSigning={stubSigning}
+                  stubLedger={stubLedger}
+                  onSettled={announce}
+                />
+              ) : null}
+            </EscrowCard>
+          ))}
+        </div>
+      </section>
+
+      {isAdmin ? <EvidenceDownload boutId={bout.bout_id} /> : null}
+      {isAdmin || isOwner ? <AuditTimeline boutId={bout.bout_id} version={flow.version} /> : null}
+    </div>
+  );
+}
+
+function Progress({ bout }: { bout: BoutView }) {
+  const reached = BOUT_STATUSES.indexOf(bout.status);
+  return (
+    <ol className="progress" aria-label="Bout progress">
+      {BOUT_STATUSES.map((status, index) => (
+        <li
+          key={status}
+          className={index < reached ? "done" : index === reached ? "current" : "todo"}
+          aria-current={index === reached ? "step" : undefined}
+        >
+          {BOUT_STATUS_LABELS[status]}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ClosingNote({ bout }: { bout: BoutView }) {
+  if (bout.status !== "closed") return null;
+  if (!bout.refund_pending) {
+    return (
+      <p className="notice notice-success" data-refund-pending="false">
+        Closed. Every escrow is settled.
+      </p>
+    );
+  }
+  return (
+    <p className="notice notice-info" data-refund-pending="true">
+      Closed: the fighters are paid. Refund pending: the loser&apos;s bonus returns to the promoter
+      once it can be cancelled (after <TimeInfo date={new Date(bout.cancel_after_utc)} />
+      ).
+    </p>
+  );
+}
+
+function OwnerActions(props: {
+  bout: BoutView;
+  busy: boolean;
+  stubSigning: boolean;
+  onPrepare: (phase: Phase) => Promise<void>;
+}) {
+  const { bout, busy, onPrepare, stubSigning } = props;
+  const hint = stubSigning
+    ? "Stub signing: report each outcome with the buttons under its QR code."
+    : "Scan each QR code with Xaman; the page follows the outcome.";
+  if (bout.status === "draft") {
+    const prepared = bout.escrows.some((escrow) => escrow.signing !== null);
+    return (
+      <div className="phase-actions">
+        <p>
+          Lock the four purses on the XRP Ledger: prepare the EscrowCreate transactions and sign
+          them in Xaman. {hint}
+        </p>
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => void onPrepare("escrows")}
+        >
+          {busy ? "Preparing…" : prepared ? "Prepare again" : "Prepare escrows"}
+        </button>
+      </div>
+    );
+  }
+  if (inPayoutPhase(bout)) {
+    return (
+      <div className="phase-actions">
+        <p>
+          Release the purses: finish the show escrows and the winner&apos;s bonus, cancel the
+          loser&apos;s bonus back to you after its CancelAfter. {hint}
+        </p>
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => void onPrepare("payouts")}
+        >
+          {busy ? "Preparing…" : "Prepare payouts"}
+        </button>
+      </div>
+    );
+  }
+  if (bout.status === "escrows_created") {
+    return <p className="muted">All four escrows are on the ledger. Waiting for the result.</p>;
+  }
+  return null;
+}
+
+interface WorkProps {
+  bout: BoutView;
+  escrow: EscrowView;
+  flow: BoutFlow;
+  stubSigning: boolean;
+  stubLedger: boolean;
+  onSettled: (message: string | null) => void;
+}
+
+/** The owner's signing and confirm steps for one escrow, in whichever phase is open. */
+function EscrowWork(props: WorkProps) {
+  const { bout, escrow } = props;
+  if (bout.status === "draft" && escrow.status === "planned") {
+    const prepared = props.flow.escrowPhase.prepared.find(
+      (item) => item.escrow_kind === escrow.escrow_kind,
+    );
+    return prepared ? <CreateWork {...props} prepared={prepared} /> : null;
+  }
+  if (inPayoutPhase(bout) && escrow.status === "created") {
+    const prepared = props.flow.payoutPhase.prepared.find(
+      (item) => item.escrow_kind === escrow.escrow_kind,
+    );
+    return prepared ? <PayoutWork {...props} prepared={prepared} /> : null;
+  }
+  return null;
+}
+
+function Superseded() {
+  return (
+    <p className="notice notice-info">
+      A newer sign request exists for this escrow. Prepare again on this page to see it.
+    </p>
+  );
+}
+
+function CreateWork({
+  bout,
+  escrow,
+  flow,
+  stubSigning,
+  stubLedger,
+  onSettled,
+  prepared,
+}: WorkProps & { prepared: PreparedEscrow }) {
+  const { api } = useSession();
+  const request = prepared.xaman_sign_request;
+  const status = signingStatusOf(escrow, request.payload_id);
+  if (status === "superseded") return <Superseded />;
+  const signedHash = flow.escrowPhase.signedHashes[request.payload_id] ?? null;
+  const kind: EscrowKind = escrow.escrow_kind;
+  const done = (answer: { offer_sequence: number }) =>
+    `Escrow ${kind} is created on the ledger (offer sequence ${answer.offer_sequence}).`;
+  return (
+    <div className="work" key={request.payload_id}>
+      <SigningPanel
+        request={request}
+        status={status}
+        stub={stubSigning}
+        reconcile={(observed) => flow.reconcile("escrows", kind, request.payload_id, observed)}
+      />
+      {stubLedger ? (
+        <EscrowEvidenceForm
+          key={`${request.payload_id}-${signedHash ?? ""}`}
+          prepared={prepared}
+          signedHash={signedHash}
+          onSettled={onSettled}
+          submit={async (body, key) => done(await api.confirmEscrow(bout.bout_id, body, key))}
+        />
+      ) : (
+        <HashConfirmForm
+          key={`${request.payload_id}-${signedHash ?? ""}`}
+          kind={kind}
+          initialHash={signedHash ?? ""}
+          title="Confirm the escrow on the ledger"
+          buttonLabel="Confirm escrow created"
+          onSettled={onSettled}
+          submit={async (body, key) => done(await api.confirmEscrow(bout.bout_id, body, key))}
+        />
+      )}
+    </div>
+  );
+}
+
+function PayoutWork({
+  bout,
+  escrow,
+  flow,
+  stubSigning,
+  stubLedger,
+  onSettled,
+  prepared,
+}: WorkProps & { prepared: PreparedPayout }) {
+  const { api } = useSession();
+  const request = prepared.xaman_sign_request;
+  const status = signingStatusOf(escrow, request.payload_id);
+  if (status === "superseded") return <Superseded />;
+  const signedHash = flow.payoutPhase.signedHashes[request.payload_id] ?? null;
+  const kind = escrow.escrow_kind;
+  const isCancel = prepared.action === "cancel";
+  const done = (answer: { escrow_status: string; bout_status: string }) =>
+    `Escrow ${kind} is ${answer.escrow_status === "cancelled" ? "refunded to the promoter" : "paid out"}; the bout is ${answer.bout_status.replace(/_/g, " ")}.`;
+  return (
+    <div className="work" key={request.payload_id}>
+      <p className="action-line">
+        <strong>
+          {isCancel ? "EscrowCancel: refund to the promoter" : "EscrowFinish: pay the fighter"}
+        </strong>
+        <br />
+        <span className="small">
+          Valid on the ledger after <TimeInfo date={new Date(prepared.not_before_utc)} />
+        </span>
+      </p>
+      <SigningPanel
+        request={request}
+        status={status}
+        stub={stubSigning}
+        reconcile={(observed) => flow.reconcile("payouts", kind, request.payload_id, observed)}
+      />
+      {stubLedger ? (
+        <PayoutEvidenceForm
+          key={`${request.payload_id}-${signedHash ?? ""}`}
+          prepared={prepared}
+          escrow={escrow}
+          signedHash={signedHash}
+          onSettled={onSettled}
+          submit={async (body, key) => done(await api.confirmPayout(bout.bout_id, body, key))}
+        />
+      ) : (
+        <HashConfirmForm
+          key={`${request.payload_id}-${signedHash ?? ""}`}
+          kind={kind}
+          initialHash={signedHash ?? ""}
+          title={isCancel ? "Confirm the refund on the ledger" : "Confirm the payout on the ledger"}
+          buttonLabel={isCancel ? "Confirm refund" : "Confirm payout"}
+          onSettled={onSettled}
+          submit={async (body, key) => done(await api.confirmPayout(bout.bout_id, body, key))}
+        />
+      )}
+    </div>
+  );
+}

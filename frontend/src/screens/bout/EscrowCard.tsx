@@ -1,0 +1,109 @@
+import type { ReactNode } from "react";
+import type { EscrowStatus, EscrowView } from "../../api/client";
+import { Amount } from "../../components/Amount";
+import { Badge, type Tone } from "../../components/Badge";
+import { TimeInfo } from "../../components/TimeInfo";
+import { ESCROW_KIND_LABELS, ESCROW_STATUS_LABELS, SIGNING_STATUS_LABELS } from "../../lib/labels";
+import { rippleToDate } from "../../lib/time";
+import { FailureNotice } from "./FailureNotice";
+
+const STATUS_TONES: Record<EscrowStatus, Tone> = {
+  planned: "neutral",
+  created: "info",
+  finished: "good",
+  cancelled: "good",
+  failed: "bad",
+};
+
+interface EscrowCardProps {
+  escrow: EscrowView;
+  destinationName: string;
+  children?: ReactNode;
+}
+
+export function EscrowCard({ escrow, destinationName, children }: EscrowCardProps) {
+  const titleId = `escrow-${escrow.escrow_kind}-title`;
+  return (
+    <article
+      className="escrow-card"
+      aria-labelledby={titleId}
+      data-escrow-kind={escrow.escrow_kind}
+      data-escrow-status={escrow.status}
+    >
+      <header className="escrow-card-header">
+        <h3 id={titleId}>{ESCROW_KIND_LABELS[escrow.escrow_kind]}</h3>
+        <Badge tone={STATUS_TONES[escrow.status]}>{ESCROW_STATUS_LABELS[escrow.status]}</Badge>
+      </header>
+      <dl className="facts">
+        <dt>Amount</dt>
+        <dd>
+          <Amount drops={escrow.amount_drops} />
+        </dd>
+        <dt>Destination</dt>
+        <dd>
+          {destinationName}
+          <br />
+          <span className="mono small">{escrow.destination_address}</span>
+        </dd>
+        <dt>FinishAfter</dt>
+        <dd>
+          <TimeInfo date={rippleToDate(escrow.finish_after_ripple)} />
+        </dd>
+        {escrow.cancel_after_ripple !== null ? (
+          <>
+            <dt>CancelAfter</dt>
+            <dd>
+              <TimeInfo date={rippleToDate(escrow.cancel_after_ripple)} />
+            </dd>
+          </>
+        ) : null}
+        {escrow.condition_hex ? (
+          <>
+            <dt>Condition</dt>
+            <dd className="mono small truncate" title={escrow.condition_hex}>
+              {escrow.condition_hex}
+            </dd>
+          </>
+        ) : null}
+        {escrow.offer_sequence !== null ? (
+          <>
+            <dt>Offer sequence</dt>
+            <dd className="mono">{escrow.offer_sequence}</dd>
+          </>
+        ) : null}
+        {escrow.create_tx_hash ? (
+          <>
+            <dt>Create tx</dt>
+            <dd className="mono small truncate" title={escrow.create_tx_hash}>
+              {escrow.create_tx_hash}
+            </dd>
+          </>
+        ) : null}
+        {escrow.close_tx_hash ? (
+          <>
+            <dt>{escrow.status === "cancelled" ? "Cancel tx" : "Finish tx"}</dt>
+            <dd className="mono small truncate" title={escrow.close_tx_hash}>
+              {escrow.close_tx_hash}
+            </dd>
+          </>
+        ) : null}
+        {escrow.signing ? (
+          <>
+            <dt>Signing</dt>
+            <dd data-signing-status={escrow.signing.status}>
+              {SIGNING_STATUS_LABELS[escrow.signing.status]}
+              <br />
+              <span className="mono small truncate" title={escrow.signing.payload_id}>
+                {escrow.signing.payload_id}
+              </span>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {escrow.failure_code ? (
+        <FailureNotice code={escrow.failure_code} reason={escrow.failure_reason} />
+      ) : null}
+      {children}
+    </article>
+  );
+}

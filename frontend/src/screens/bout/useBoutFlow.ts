@@ -1,0 +1,122 @@
+/**
+ * The bout page's data: the bout view, what the last prepares returned (per phase), and the
+ * operations that move it along. Every state change comes from the service's answer; the page
+ * reloads the bout after each operation instead of guessing the new state.
+ */
+
+import { useCallback, useEffect, useState } from "react";
+import type {
+  BoutView,
+  EscrowKind,
+  PreparedEscrow,
+  PreparedPayout,
+  ReconcileOut,
+  SigningStatus,
+} from "../../api/client";
+import {
+  loadPhase,
+  mergePrepared,
+  savePhase,
+  type Phase,
+  type PhaseState,
+} from "../../lib/preparedStore";
+import { useSession } from "../../session";
+
+export interface ReportedOutcome {
+  status: SigningStatus;
+  txHash?: string;
+}
+
+export function useBoutFlow(boutId: string) {
+  const { api } = useSession();
+  const [bout, setBout] = useState<BoutView | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [escrowPhase, setEscrowPhase] = useState<PhaseState<PreparedEscrow>>(() =>
+    loadPhase(boutId, "escrows"),
+  );
+  const [payoutPhase, setPayoutPhase] = useState<PhaseState<PreparedPayout>>(() =>
+    loadPhase(boutId, "payouts"),
+  );
+  const [version, setVersion] = useState(0);
+
+  const reload = useCallback(async () => {
+    try {
+      const fresh = await api.bout(boutId);
+      setBout(fresh);
+      setLoadError(null);
+      setVersion((value) => value + 1);
+      return fresh;
+    } catch (error) {
+      setLoadError(error);
+      return null;
+    }
+  }, [api, boutId]);
+
+  // The page is keyed by bout id, so this state always belongs to `boutId`.
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  useEffect(() => savePhase(boutId, "escrows", escrowPhase), [boutId, escrowPhase]);
+  useEffect(() => savePhase(boutId, "payouts", payoutPhase), [boutId, payoutPhase]);
+
+  const prepareEscrows = useCallback(async () => {
+    const answer = await api.prepareEscrows(boutId);
+    setEscrowPhase((current) => mergePrepared(current, answer.escrows));
+    await reload();
+    return answer;
+  }, [api, boutId, reload]);
+
+  const preparePayouts = useCallback(async () => {
+    const answer = await api.preparePayouts(boutId);
+    setPayoutPhase((current) => mergePrepared(current, answer.escrows));
+    await reload();
+    return answer;
+  }, [api, boutId, reload]);
+
+  /** Ask the service what became of a sign request (stub mode: tell it what happened). */
+  const reconcile = useCallback(
+    async (
+      phase: Phase,
+      kind: EscrowKind,
+      payloadId: string,
+      observed?: ReportedOutcome,
+    ): Promise<ReconcileOut> => {
+      const body = {
+        escrow_kind: kind,
+        payload_id: payloadId,
+        ...(observed ? { observed_status: observed.status } : {}),
+        ...(observed?.txHash ? { observed_tx_hash: observed.txHash } : {}),
+      };
+      const answer =
+        phase === "escrows"
+          ? await api.reconcileEscrowSigning(boutId, body)
+          : await api.reconcilePayoutSigning(boutId, body);
+      const txHash = answer.tx_hash;
+      if (txHash) {
+        const remember = <T>(current: PhaseState<T>): PhaseState<T> => ({
+          ...current,
+          signedHashes: { ...current.signedHashes, [answer.payload_id]: txHash },
+        });
+        if (phase === "escrows") setEscrowPhase(remember);
+        else setPayoutPhase(remember);
+      }
+      await reload();
+      return answer;
+    },
+    [api, boutId, reload],
+  );
+
+  return {
+    bout,
+    loadError,
+    version,
+    reload,
+    escrowPhase,
+    payoutPhase,
+    prepareEscrows,
+    preparePayouts,
+    reconcile,
+  };
+}
+
+export type BoutFlow = ReturnType<typeof useBoutFlow>;

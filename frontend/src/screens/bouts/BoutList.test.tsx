@@ -1,0 +1,40 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+import { json } from "../../test/fakeFetch";
+import { boutView } from "../../test/fixtures";
+import { renderWithSession } from "../../test/render";
+import { BoutList } from "./BoutList";
+
+test("filters by status and loads the next page with the cursor", async () => {
+  const first = {
+    ...boutView("draft"),
+    bout_id: "a0000000-0000-4000-8000-000000000001",
+    title: "First bout",
+  };
+  const second = {
+    ...boutView("closed", { refundPending: true }),
+    bout_id: "a0000000-0000-4000-8000-000000000002",
+    title: "Second bout",
+  };
+  const { calls } = renderWithSession(<BoutList />, {
+    routes: {
+      "GET /fighters": () => json(200, []),
+      "GET /bouts": (request) =>
+        request.url.includes("cursor=page-2")
+          ? json(200, { items: [second], next_cursor: null })
+          : json(200, { items: [first], next_cursor: "page-2" }),
+    },
+  });
+  expect(await screen.findByText("First bout")).toBeTruthy();
+  await userEvent.click(screen.getByRole("button", { name: "Load more" }));
+  expect(await screen.findByText("Second bout")).toBeTruthy();
+  expect(screen.getByText("Loser bonus refund pending")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+  expect(
+    screen.getAllByRole("link", { name: /bout/ }).map((link) => link.getAttribute("href")),
+  ).toContain(`#/bouts/${second.bout_id}`);
+
+  await userEvent.selectOptions(screen.getByLabelText("Status"), "closed");
+  await waitFor(() => expect(calls.some((call) => call.url.includes("status=closed"))).toBe(true));
+});

@@ -1,0 +1,89 @@
+/** The signed-in account, the service's runtime modes, and the API client, for every screen. */
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import type { ReactNode } from "react";
+import { RingLedgerApi, type Meta, type UserOut } from "./api/client";
+import { HttpClient, sessionTokenStore } from "./api/http";
+
+export interface Session {
+  api: RingLedgerApi;
+  meta: Meta | null;
+  user: UserOut | null;
+  /** True until the stored token (if any) has been checked. */
+  loading: boolean;
+  /** Why the last session ended, shown on the sign-in screen. */
+  notice: string | null;
+  signIn(email: string, password: string): Promise<UserOut>;
+  signOut(notice?: string | null): void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside <SessionProvider>");
+  return session;
+}
+
+export function createApi(onUnauthorized: () => void): RingLedgerApi {
+  return new RingLedgerApi(new HttpClient({ tokens: sessionTokenStore(), onUnauthorized }));
+}
+
+interface ProviderProps {
+  children: ReactNode;
+  /** Tests pass their own client. */
+  api?: RingLedgerApi;
+}
+
+export function SessionProvider({ children, api: given }: ProviderProps) {
+  const [user, setUser] = useState<UserOut | null>(null);
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [api] = useState<RingLedgerApi>(
+    () =>
+      given ??
+      createApi(() => {
+        setUser(null);
+        setNotice("Your session has ended. Please sign in again.");
+      }),
+  );
+
+  useEffect(() => {
+    api.meta().then(setMeta, () => setMeta(null));
+    if (!api.http.tokens.get()) {
+      setLoading(false);
+      return;
+    }
+    api
+      .me()
+      .then(setUser, () => api.logout())
+      .finally(() => setLoading(false));
+  }, [api]);
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      await api.login(email, password);
+      const me = await api.me();
+      setNotice(null);
+      setUser(me);
+      return me;
+    },
+    [api],
+  );
+
+  const signOut = useCallback(
+    (message: string | null = null) => {
+      api.logout();
+      setUser(null);
+      setNotice(message);
+    },
+    [api],
+  );
+
+  const value = useMemo<Session>(
+    () => ({ api, meta, user, loading, notice, signIn, signOut }),
+    [api, meta, user, loading, notice, signIn, signOut],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
