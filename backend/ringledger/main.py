@@ -27,6 +27,7 @@ from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.fighters.router import router as fighters_router
 from ringledger.ledger.factory import build_ledger
 from ringledger.signing.factory import build_signing
+from ringledger.signing.router import router as webhook_router
 from ringledger.web.static import mount_console
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bouts_router,
         flow_router,
         audit_router,
+        webhook_router,
     ):
         app.include_router(router)
     mount_console(app, settings.RINGLEDGER_WEB_DIR)

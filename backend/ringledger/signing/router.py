@@ -1,0 +1,41 @@
+"""POST /webhooks/xaman."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel
+
+from ringledger.core.deps import SessionDep, SettingsDep
+from ringledger.core.openapi import errors
+from ringledger.signing import webhook
+
+router = APIRouter(tags=["webhooks"])
+
+
+class WebhookOut(BaseModel):
+    result: Literal["recorded", "unchanged", "unknown_payload"]
+
+
+@router.post("/webhooks/xaman", operation_id="xamanWebhook", responses=errors(400, 401, 502))
+async def xaman_webhook(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    x_xumm_request_timestamp: Annotated[str | None, Header()] = None,
+    x_xumm_request_signature: Annotated[str | None, Header()] = None,
+) -> WebhookOut:
+    """Xaman's callback when a payload resolves: verified, then reconciled (no lifecycle move)."""
+    body = await request.body()
+    secret = settings.XAMAN_API_SECRET.get_secret_value() if settings.XAMAN_API_SECRET else None
+    webhook.authenticate(
+        secret=secret if settings.XAMAN_MODE == "api" else None,
+        timestamp=x_xumm_request_timestamp,
+        signature=x_xumm_request_signature,
+        body=body,
+    )
+    result = await webhook.handle(
+        session, request.app.state.signing, payload_id=webhook.payload_id_of(body)
+    )
+    return WebhookOut(result=result)  # type: ignore[arg-type]
