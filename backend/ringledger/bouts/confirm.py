@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -45,7 +44,6 @@ async def idempotent(
     bout_id: uuid.UUID,
     key: str,
     request: BaseModel,
-    wait: timedelta,
     execute: Callable[[], Awaitable[dict[str, Any]]],
 ) -> tuple[Outcome, bool]:
     """Run `execute` once per key; store its outcome with its effects; replay it afterwards.
@@ -55,7 +53,7 @@ async def idempotent(
     """
     digest = idempotency.request_hash(request.model_dump(mode="json"))
     claim = await idempotency.claim(
-        session, operation=operation, bout_id=bout_id, key=key, digest=digest, wait=wait
+        session, operation=operation, bout_id=bout_id, key=key, digest=digest
     )
     if claim.stored is not None:
         add_log_fields(idempotent_replay="true")
@@ -74,6 +72,10 @@ async def idempotent(
 
 async def lock_bout(session: AsyncSession, bout_id: uuid.UUID) -> Bout:
     """SELECT … FOR UPDATE: every confirm and result entry of a bout runs one at a time."""
+    # The escrows must be read by a statement that starts after the lock is granted: rows joined
+    # into the locking statement would come from the snapshot taken before it waited (READ
+    # COMMITTED re-checks only the locked row), so a concurrent confirm's escrow would look
+    # unchanged. The default selectin load is that second statement.
     bout = await session.scalar(
         select(Bout)
         .where(Bout.id == bout_id)

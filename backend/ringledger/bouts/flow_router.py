@@ -98,7 +98,6 @@ async def confirm_escrow(
         bout_id=bout.id,
         key=key,
         request=body,
-        wait=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
         execute=lambda: escrow_phase.confirm(
             session, bout=bout, request=body, actor=actor, ledger=request.app.state.ledger
         ),
@@ -170,7 +169,6 @@ async def confirm_payout(
         bout_id=bout.id,
         key=key,
         request=body,
-        wait=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
         execute=lambda: payout_phase.confirm(
             session,
             bout=bout,

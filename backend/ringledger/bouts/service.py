@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
@@ -128,14 +129,14 @@ def visible_to(user: User) -> object:
     return or_(Bout.fighter_a_user_id == user.id, Bout.fighter_b_user_id == user.id)
 
 
-async def get_visible(
-    session: AsyncSession, *, user: User, bout_id: uuid.UUID, for_update: bool = False
-) -> Bout:
+async def get_visible(session: AsyncSession, *, user: User, bout_id: uuid.UUID) -> Bout:
     """The bout, if `user` may see it; otherwise 404 exactly as if it did not exist."""
-    query = select(Bout).where(Bout.id == bout_id, visible_to(user))  # type: ignore[arg-type]
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    bout = await session.scalar(query)
+    query = (
+        select(Bout)
+        .where(Bout.id == bout_id, visible_to(user))  # type: ignore[arg-type]
+        .options(joinedload(Bout.escrows, innerjoin=True))
+    )
+    bout = (await session.execute(query)).unique().scalar_one_or_none()
     if bout is None:
         raise BoutNotFound("No such bout.")
     return bout

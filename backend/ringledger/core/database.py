@@ -6,11 +6,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 from ringledger.core.config import Settings
 
 log = logging.getLogger(__name__)
+_LOCK_TIMEOUT = timedelta(seconds=5)
+_LOCK_NOT_AVAILABLE = "55P03"
 
 EMBEDDED_DATABASE = "ringledger"
 
@@ -65,14 +68,21 @@ def libpq_uri(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def create_engine(url: URL, *, pool_size: int) -> AsyncEngine:
-    """An async engine with a bounded pool; connections are checked before use."""
+def create_engine(
+    url: URL, *, pool_size: int, lock_timeout: timedelta = _LOCK_TIMEOUT
+) -> AsyncEngine:
+    """An async engine with a bounded pool, and a bound on every lock wait.
+
+    No pre-ping on checkout (it cost a round trip per request): a connection that died with
+    the server fails its request with a 503, and SQLAlchemy then discards the whole pool.
+    """
+    milliseconds = max(1, int(lock_timeout.total_seconds() * 1000))
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
+        connect_args={"options": f"-c lock_timeout={milliseconds}"},
     )
 
 
@@ -87,7 +97,7 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     A `RingLedgerError` with `keep_changes` (a refused transition, a recorded confirm failure)
     still commits what was written before it was raised: its audit row must survive.
     """
-    from ringledger.core.errors import RingLedgerError, StorageConflict
+    from ringledger.core.errors import DatabaseUnavailable, RingLedgerError, StorageConflict
 
     async with factory() as session:
         try:
@@ -112,3 +122,16 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
                 "Another request changed the same records at the same moment; nothing was "
                 "stored. Re-read the bout and retry."
             ) from error
+        except DBAPIError as error:
+            with contextlib.suppress(Exception):
+                await session.rollback()
+            if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                raise DatabaseUnavailable(
+                    "The records are busy with another request; nothing was stored. Retry shortly.",
+                    code="database_busy",
+                ) from error
+            if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+                raise DatabaseUnavailable(
+                    "The database is unreachable; nothing was stored. Retry shortly."
+                ) from error
+            raise

@@ -19,7 +19,9 @@ from ringledger.core.errors import Forbidden, NotAuthenticated
 _bearer = HTTPBearer(auto_error=False, description="The access token from POST /auth/login")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are coroutines even when they do no I/O: FastAPI runs a plain `def` in a worker
+# thread, which costs more than the work itself.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

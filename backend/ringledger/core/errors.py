@@ -93,6 +93,16 @@ class UpstreamUnavailable(RingLedgerError):
     code = "upstream_unavailable"
 
 
+class DatabaseUnavailable(RingLedgerError):
+    """The database could not be reached, or a lock wait ran out; nothing was changed."""
+
+    status = 503
+    code = "database_unavailable"
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": "1"}
+
+
 class NotReady(RingLedgerError):
     status = 503
     code = "not_ready"

@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
     422: "Validation error or deterministic confirm failure",
     429: "Too many failed logins (see Retry-After)",
     502: "Xaman or the XRPL node failed; nothing changed",
-    503: "Not ready",
+    503: "The database is unreachable or busy (retry); /readyz: not ready",
 }
 
 
@@ -41,5 +41,5 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each status with the shared error body."""
     return {
         status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
-        for status in sorted({*statuses, 413})
+        for status in sorted({*statuses, 413, 503})
     }

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Header
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,18 +60,26 @@ class Claim:
     stored: Outcome | None
 
 
-def idempotency_key(
+def check_key(value: str | None) -> str:
+    """A valid Idempotency-Key, or 400 when it is missing or malformed."""
+    if value is None or value == "":
+        raise KeyMissing("The Idempotency-Key header is required for this operation.")
+    if not _VISIBLE_ASCII.match(value):
+        raise KeyInvalid("The Idempotency-Key must be 1–128 visible ASCII characters.")
+    return value
+
+
+async def idempotency_key(
     idempotency_key: Annotated[
         str | None,
-        Header(description="1–128 visible ASCII characters; one per intended operation."),
+        Header(
+            description="Required (a missing key is answered 400): 1–128 visible ASCII "
+            "characters, one per intended operation."
+        ),
     ] = None,
 ) -> str:
-    """The request's Idempotency-Key header, checked (400 when missing or malformed)."""
-    if idempotency_key is None or idempotency_key == "":
-        raise KeyMissing("The Idempotency-Key header is required for this operation.")
-    if not _VISIBLE_ASCII.match(idempotency_key):
-        raise KeyInvalid("The Idempotency-Key must be 1–128 visible ASCII characters.")
-    return idempotency_key
+    """The request's Idempotency-Key header, checked."""
+    return check_key(idempotency_key)
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -87,11 +95,9 @@ async def claim(
     bout_id: uuid.UUID,
     key: str,
     digest: str,
-    wait: timedelta,
 ) -> Claim:
     """Take the key for this transaction, or find the outcome stored under it."""
-    # SET LOCAL takes no bind parameters; the value is an integer we computed.
-    await session.execute(text(f"SET LOCAL lock_timeout = {int(wait.total_seconds() * 1000)}"))
+    # The wait is bounded by the connection's lock_timeout (RINGLEDGER_IDEMPOTENCY_WAIT).
     insert_key = (
         insert(IdempotencyRecord)
         .values(operation=operation, bout_id=bout_id, key=key, request_hash=digest)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringledger.idempotency.service import KeyInvalid, KeyMissing, idempotency_key, request_hash
+from ringledger.idempotency.service import KeyInvalid, KeyMissing, check_key, request_hash
 
 pytestmark = pytest.mark.no_db
 
@@ -15,12 +15,12 @@ class TestHeader:
     @pytest.mark.parametrize("value", [None, ""])
     def test_missing(self, value: str | None) -> None:
         with pytest.raises(KeyMissing):
-            idempotency_key(value)
+            check_key(value)
 
     @pytest.mark.parametrize("value", ["x" * 129, "has space", "tab\tkey", "é", "\x7f"])
     def test_invalid(self, value: str) -> None:
         with pytest.raises(KeyInvalid):
-            idempotency_key(value)
+            check_key(value)
 
     @given(
         st.text(
@@ -28,7 +28,7 @@ class TestHeader:
         )
     )
     def test_visible_ascii_accepted(self, value: str) -> None:
-        assert idempotency_key(value) == value
+        assert check_key(value) == value
 
 
 class TestDigest:
