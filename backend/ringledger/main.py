@@ -22,7 +22,7 @@ from ringledger.core.health import router as health_router
 from ringledger.core.logging import configure_logging
 from ringledger.core.meta import router as meta_router
 from ringledger.core.middleware import RequestContextMiddleware
-from ringledger.core.migrations import head_revision, prepare_schema
+from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.fighters.router import router as fighters_router
 from ringledger.ledger.factory import build_ledger
@@ -50,10 +50,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     url = await anyio.to_thread.run_sync(database_url, settings)
     await anyio.to_thread.run_sync(prepare_schema, settings, url)
-    engine = create_engine(url, pool_size=settings.RINGLEDGER_DB_POOL_SIZE)
+    # Every lock wait is bounded; a duplicate confirm waits at most this long for the original.
+    engine = create_engine(
+        url,
+        pool_size=settings.RINGLEDGER_DB_POOL_SIZE,
+        lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
+    )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.migration_head = head_revision()
+    app.state.migration_head = target_revision(settings)
     app.state.tokens = TokenIssuer(
         secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES
     )

@@ -24,8 +24,13 @@ console = Console()
 errors = Console(stderr=True)
 T = TypeVar("T")
 
+# Exit codes scripts may rely on (docs/operations-runbook.md lists them).
+EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
+EXIT_NOT_FOUND = 4
+EXIT_INTERRUPTED = 130
 
 
 def load_settings() -> Settings:
@@ -66,8 +71,22 @@ async def unit_of_work(url: URL) -> AsyncIterator[AsyncSession]:
 
 
 def run_async(function: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine function to completion on a fresh event loop."""
     return anyio.run(function)
 
 
 def read_secret_from_stdin() -> str:
+    """One line of standard input, without its line ending (never echoed, never an argument)."""
     return sys.stdin.readline().rstrip("\r\n")
+
+
+def wide_console() -> Console:
+    """The standard output console; 160 columns when it is a file or a pipe, not 80."""
+    # Tables captured for an incident record should not wrap every cell.
+    return console if console.is_terminal else Console(width=160)
+
+
+def not_found(what: str) -> typer.Exit:
+    """Say that `what` does not exist and return the exit (code 4) to raise."""
+    errors.print(f"[red]{what} does not exist[/red]")
+    return typer.Exit(EXIT_NOT_FOUND)

@@ -9,12 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ringledger.cli import common
+from ringledger.cli import audit_view, common, evidence, reconcile_worker, smoke
 from ringledger.cli.common import console, errors
 from ringledger.core import migrations
 
 app = typer.Typer(
-    help="RingLedger: fighter purse settlement through XRP Ledger escrows.", no_args_is_help=True
+    help=(
+        "RingLedger: fighter purse settlement through XRP Ledger escrows.\n\n"
+        "Exit codes: 0 done, 1 the operation failed (a smoke gate, an unchecked sign request, "
+        "a configuration problem), 2 usage or configuration refused, 3 schema not at the "
+        "expected revision, 4 no such bout."
+    ),
+    no_args_is_help=True,
 )
 migrate_app = typer.Typer(help="Alembic migrations, controlled.", no_args_is_help=True)
 users_app = typer.Typer(help="Operator-managed accounts.", no_args_is_help=True)
@@ -29,6 +35,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=32, help="API worker processes.")] = 1,
 ) -> None:
     """Run the API and the web console (migrating first only where that is allowed)."""
+    import signal
+
     import uvicorn
 
     settings = common.load_settings()
@@ -39,6 +47,9 @@ def serve(
     console.print(
         f"RingLedger on http://{host}:{port} ({settings.RINGLEDGER_ENV}, {workers} worker(s))"
     )
+    # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through SystemExit instead
+    # lets the exit hooks run, which stop the embedded PostgreSQL this process started.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(
         "ringledger.main:create_asgi",
         factory=True,
@@ -49,6 +60,10 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command("check-config")
@@ -79,26 +94,36 @@ def openapi(
         out.write_text(document)
 
 
+def _move_schema(direction: str, revision: str) -> None:
+    """Upgrade or downgrade, saying from where to where; an unknown revision exits 1."""
+    from alembic.util import CommandError
+
+    from ringledger.core.database import database_url
+
+    url = database_url(common.load_settings())
+    before = migrations.current_revision(url) or "nothing"
+    move = migrations.upgrade if direction == "upgrade" else migrations.downgrade
+    try:
+        move(url, revision)
+    except CommandError as error:
+        errors.print(f"[red]{direction} to {revision} refused: {error}[/red]")
+        raise typer.Exit(common.EXIT_FAILED) from error
+    after = migrations.current_revision(url) or "nothing"
+    console.print(f"schema {direction}d from {before} to {after}")
+
+
 @migrate_app.command("upgrade")
 def migrate_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Upgrade the schema to REVISION (default head)."""
-    settings = common.load_settings()
-    from ringledger.core.database import database_url
-
-    migrations.upgrade(database_url(settings), revision)
-    console.print(f"schema upgraded to {revision}")
+    _move_schema("upgrade", revision)
 
 
 @migrate_app.command("downgrade")
 def migrate_downgrade(
-    revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or 0001.")],
+    revision: Annotated[str, typer.Argument(help="Target, e.g. 0001; one step back is `-- -1`.")],
 ) -> None:
     """Downgrade the schema to REVISION (controlled rollback)."""
-    settings = common.load_settings()
-    from ringledger.core.database import database_url
-
-    migrations.downgrade(database_url(settings), revision)
-    console.print(f"schema downgraded to {revision}")
+    _move_schema("downgrade", revision)
 
 
 @migrate_app.command("current")
@@ -108,7 +133,9 @@ def migrate_current() -> None:
     from ringledger.core.database import database_url
 
     current = migrations.current_revision(database_url(settings))
-    console.print(f"current: {current or 'none'} (head: {migrations.head_revision()})")
+    pinned = settings.RINGLEDGER_SCHEMA_REVISION
+    note = "" if pinned == "head" else f", pinned: {pinned}"
+    console.print(f"current: {current or 'none'} (head: {migrations.head_revision()}{note})")
 
 
 @migrate_app.command("history")
@@ -156,6 +183,13 @@ def create_admin(
         errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(1) from error
     console.print(f"admin created: {email} ({user_id})")
+
+
+# Incident and day-2 commands; their code lives in modules of their own.
+app.command("evidence")(evidence.evidence)
+app.command("audit")(audit_view.audit)
+app.command("reconcile")(reconcile_worker.reconcile)
+app.command("smoke")(smoke.smoke)
 
 
 if __name__ == "__main__":

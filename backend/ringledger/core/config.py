@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     RINGLEDGER_WEB_DIR: Path = Path("frontend/dist")
     RINGLEDGER_LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
     RINGLEDGER_LOG_LEVEL: str = "INFO"
+    # A rollback pins the schema to the last accepted revision: start-up then neither migrates
+    # past it nor refuses it, and /readyz reports ready at it (docs/operations-runbook.md).
+    RINGLEDGER_SCHEMA_REVISION: str = Field(default="head", pattern=r"^[A-Za-z0-9_]{1,32}$")
     # "fast" argon2 parameters exist only so test suites can create thousands of accounts.
     RINGLEDGER_PASSWORD_HASHING: Literal["strong", "fast"] = "strong"  # noqa: S105
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import URL
 
@@ -48,6 +50,15 @@ def current_revision(url: URL) -> str | None:
 
 def upgrade(url: URL, revision: str = "head") -> None:
     """Upgrade to `revision`; concurrent callers wait for each other instead of racing."""
+    _locked(url, command.upgrade, revision)
+
+
+def downgrade(url: URL, revision: str) -> None:
+    """Downgrade to `revision` under the same lock, so no starting process migrates meanwhile."""
+    _locked(url, command.downgrade, revision)
+
+
+def _locked(url: URL, move: Callable[[Config, str], None], revision: str) -> None:
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
@@ -55,7 +66,7 @@ def upgrade(url: URL, revision: str = "head") -> None:
             try:
                 config = alembic_config(url)
                 config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                move(config, revision)
                 connection.commit()
             finally:
                 connection.execute(
@@ -66,23 +77,43 @@ def upgrade(url: URL, revision: str = "head") -> None:
         engine.dispose()
 
 
-def downgrade(url: URL, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def target_revision(settings: Settings) -> str:
+    """The revision this process runs on: head, or the one RINGLEDGER_SCHEMA_REVISION pins."""
+    pinned = settings.RINGLEDGER_SCHEMA_REVISION
+    if pinned == "head":
+        return head_revision()
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(pinned)
+    except CommandError as error:
+        raise SchemaNotAtHead(
+            f"RINGLEDGER_SCHEMA_REVISION={pinned} is not a known revision"
+        ) from error
+    return pinned
 
 
 def may_auto_migrate(settings: Settings) -> bool:
-    """Only the embedded database and local/test environments migrate without being asked."""
+    """Only the embedded database and local/test environments migrate without being asked.
+
+    A pinned revision never migrates: during a rollback the operator moves the schema by hand.
+    """
+    if settings.RINGLEDGER_SCHEMA_REVISION != "head":
+        return False
     return settings.uses_embedded_database or not settings.is_production
 
 
 def prepare_schema(settings: Settings, url: URL) -> None:
-    """Bring the schema to head where allowed; elsewhere refuse to run below head."""
+    """Bring the schema to head where allowed; elsewhere refuse to run at another revision."""
     if may_auto_migrate(settings):
         upgrade(url)
         return
-    current, head = current_revision(url), head_revision()
-    if current != head:
+    current, target = current_revision(url), target_revision(settings)
+    if current != target:
+        move = (
+            "upgrade"
+            if settings.RINGLEDGER_SCHEMA_REVISION == "head"
+            else f"upgrade|downgrade {target}"
+        )
         raise SchemaNotAtHead(
-            f"database schema is at {current or 'nothing'}, the code needs {head}: "
-            "run `ringledger migrate upgrade` first"
+            f"database schema is at {current or 'nothing'}, the code needs {target}: "
+            f"run `ringledger migrate {move}` first"
         )

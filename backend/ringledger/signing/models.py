@@ -29,7 +29,8 @@ class SigningAttempt(Timestamped, Base):
     __tablename__ = "signing_attempts"
     __table_args__ = (
         Index("ix_signing_attempts_escrow_id_created_at", "escrow_id", "created_at"),
-        Index("ix_signing_attempts_status", "status"),
+        # The reconcile worker walks open attempts oldest first (migration 0002).
+        Index("ix_signing_attempts_status_created_at", "status", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
