@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit.service import Actor
@@ -19,6 +20,7 @@ from ringledger.bouts.flow_schemas import (
 from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowKind, EscrowStatus, Winner
 from ringledger.bouts.views import loser_bonus_kind, refund_pending
 from ringledger.core.config import Settings
+from ringledger.core.errors import RingLedgerError
 from ringledger.core.timeutil import from_ripple, iso_utc
 from ringledger.ledger import evidence
 from ringledger.ledger.evidence import PayoutAction
@@ -37,6 +39,13 @@ RELEASED = {
 }
 
 
+class PreimageKeyMismatch(RingLedgerError):
+    """A server configuration fault, never the caller's: the data was encrypted with another key."""
+
+    status = 500
+    code = "preimage_key_mismatch"
+
+
 def action_for(winner: Winner, kind: EscrowKind) -> PayoutAction:
     return PayoutAction.CANCEL if kind == loser_bonus_kind(winner) else PayoutAction.FINISH
 
@@ -47,7 +56,14 @@ def winner_fulfillment(bout: Bout, escrow: Escrow, cipher: Any) -> str | None:
     if not escrow.kind.is_bonus or escrow.kind.corner != bout.winner:
         return None
     assert escrow.preimage_ciphertext is not None
-    return conditions.fulfillment_hex(cipher.decrypt(escrow.preimage_ciphertext.encode()))
+    try:
+        preimage = cipher.decrypt(escrow.preimage_ciphertext.encode())
+    except InvalidToken as error:
+        raise PreimageKeyMismatch(
+            "The configured RINGLEDGER_PREIMAGE_KEY cannot decrypt this bout's bonus condition. "
+            "After a key rotation the old key must stay in the list, after the new one."
+        ) from error
+    return conditions.fulfillment_hex(preimage)
 
 
 def payouts_open(bout: Bout) -> bool:

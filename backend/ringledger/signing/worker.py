@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from ringledger.audit.service import Actor
 from ringledger.bouts.models import Bout, Escrow
@@ -157,8 +158,22 @@ async def count_open(session: AsyncSession) -> int:
 async def claim_batch(
     session: AsyncSession, *, after: Cursor | None, limit: int
 ) -> list[SigningAttempt]:
-    """The next open attempts, oldest first, that no other worker holds; locked until commit."""
-    query = select(SigningAttempt).where(SigningAttempt.status == SigningStatus.OPEN)
+    """The next open attempts, oldest first, that no other worker holds; locked until commit.
+
+    Only the newest attempt of an escrow and phase is polled: a newer prepare superseded (and
+    withdrew) the older ones, whose outcome can no longer move anything.
+    """
+    newer = aliased(SigningAttempt)
+    superseded = (
+        select(newer.id)
+        .where(
+            newer.escrow_id == SigningAttempt.escrow_id,
+            newer.phase == SigningAttempt.phase,
+            newer.created_at > SigningAttempt.created_at,
+        )
+        .exists()
+    )
+    query = select(SigningAttempt).where(SigningAttempt.status == SigningStatus.OPEN, ~superseded)
     if after is not None:
         query = query.where(tuple_(SigningAttempt.created_at, SigningAttempt.id) > tuple_(*after))
     query = (

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
+from ringledger.main import create_asgi
+from tests.conftest import test_settings
 from tests.support import db_state
 from tests.support.api import Account, Api, future_event
 from tests.support.flow import Flow
@@ -199,3 +204,17 @@ class TestPayouts:
         assert created.confirm_payout(items["show_a"]).status_code == 200
         again = created.confirm_payout(items["show_a"])
         assert again.status_code == 409 and again.json()["escrow_status"] == "finished"
+
+
+def test_a_wrong_preimage_key_is_named_not_a_crash(
+    created: Flow, admin: Account, database: URL, data_dir: Path
+) -> None:
+    created.post("/result", {"winner": "A"}, who=admin)
+    other_key = Fernet.generate_key().decode()
+    app = create_asgi(test_settings(database, data_dir, RINGLEDGER_PREIMAGE_KEY=other_key))
+    with TestClient(app) as client:
+        response = client.post(
+            f"/bouts/{created.id}/payouts/prepare", headers=created.promoter.headers
+        )
+    assert response.status_code == 500 and response.json()["code"] == "preimage_key_mismatch"
+    assert "RINGLEDGER_PREIMAGE_KEY" in response.json()["detail"]

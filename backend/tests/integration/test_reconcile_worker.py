@@ -124,6 +124,17 @@ class TestApiMode:
             ("signed", None),
         ]
 
+    def test_superseded_requests_are_not_polled(
+        self, xaman_api: Api, fake: FakeXaman, api_env: dict[str, str]
+    ) -> None:
+        flow, first = prepared(xaman_api)
+        fresh = flow.post("/escrows/prepare").json()["escrows"]
+        newest = {item["xaman_sign_request"]["payload_id"] for item in fresh}
+        result = run_cli(api_env, "reconcile", *FAST)
+        assert "checked 4," in result.stdout, result.output
+        asked = set(status_calls(fake))
+        assert asked == newest and not asked & set(first.values())
+
     def test_a_second_pass_asks_only_about_what_is_still_open(
         self, xaman_api: Api, fake: FakeXaman, api_env: dict[str, str]
     ) -> None:
