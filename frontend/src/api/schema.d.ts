@@ -1218,6 +1218,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     me: {
@@ -1249,6 +1258,15 @@ export interface operations {
             };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1300,6 +1318,15 @@ export interface operations {
             };
             /** @description Validation error or deterministic confirm failure */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1368,6 +1395,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     createBout: {
@@ -1428,6 +1464,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBout: {
@@ -1479,6 +1524,15 @@ export interface operations {
             };
             /** @description Validation error or deterministic confirm failure */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1553,13 +1607,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     confirmEscrow: {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1–128 visible ASCII characters; one per intended operation. */
+                /** @description Required (a missing key is answered 400): 1–128 visible ASCII characters, one per intended operation. */
                 "idempotency-key"?: string | null;
             };
             path: {
@@ -1654,6 +1717,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     prepareEscrows: {
@@ -1732,6 +1804,15 @@ export interface operations {
             };
             /** @description Xaman or the XRPL node failed; nothing changed */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1828,6 +1909,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getEvidence: {
@@ -1895,13 +1985,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     confirmPayout: {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1–128 visible ASCII characters; one per intended operation. */
+                /** @description Required (a missing key is answered 400): 1–128 visible ASCII characters, one per intended operation. */
                 "idempotency-key"?: string | null;
             };
             path: {
@@ -1996,6 +2095,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     preparePayouts: {
@@ -2074,6 +2182,15 @@ export interface operations {
             };
             /** @description Xaman or the XRPL node failed; nothing changed */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2170,6 +2287,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     enterResult: {
@@ -2250,6 +2376,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listFighters: {
@@ -2290,6 +2425,15 @@ export interface operations {
             };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2346,6 +2490,15 @@ export interface operations {
             };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2415,6 +2568,15 @@ export interface operations {
             };
             /** @description Validation error or deterministic confirm failure */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2511,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not ready */
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2581,6 +2743,15 @@ export interface operations {
             };
             /** @description Xaman or the XRPL node failed; nothing changed */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
