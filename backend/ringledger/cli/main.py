@@ -192,5 +192,25 @@ app.command("reconcile")(reconcile_worker.reconcile)
 app.command("smoke")(smoke.smoke)
 
 
+@app.command("purge-idempotency")
+def purge_idempotency() -> None:
+    """Delete stored confirm outcomes older than RINGLEDGER_IDEMPOTENCY_RETENTION (default 24h).
+
+    Run it from cron; until a key is purged, a replay with it returns the stored outcome.
+    """
+    from ringledger.idempotency import service as idempotency
+
+    settings = common.load_settings()
+    url = common.ready_database(settings)
+    retention = settings.RINGLEDGER_IDEMPOTENCY_RETENTION
+
+    async def purge() -> int:
+        async with common.unit_of_work(url) as session:
+            return await idempotency.purge(session, older_than=retention)
+
+    removed = common.run_async(purge)
+    console.print(f"purged {removed} stored outcome(s) older than {retention}")
+
+
 if __name__ == "__main__":
     app()

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import URL
 
+from tests.support import db_state
 from tests.support.api import PASSWORD, Account, Api
-from tests.support.flow import Flow
+from tests.support.flow import Flow, create_evidence
 from tests.support.live import live_server
 from tests.support.local_http import refused_url
 from tests.support.operator import environment, run_cli, smoke_bouts
@@ -204,3 +205,19 @@ class TestSmoke:
 
 def _without_clock(document: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key != "generated_at"}
+
+
+def test_purge_idempotency_keeps_recent_outcomes(api: Api, database: URL, data_dir: Path) -> None:
+    promoter, _, _, bout = api.cast()
+    flow = Flow(api, promoter, bout)
+    flow.post("/escrows/confirm", create_evidence(flow.escrow("show_a")), key="old")
+    flow.post("/escrows/confirm", create_evidence(flow.escrow("show_b")), key="new")
+    db_state.execute(
+        database,
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'",
+    )
+    result = run_cli(environment(database, data_dir), "purge-idempotency")
+    assert result.exit_code == 0, result.output
+    assert "purged 1 stored outcome" in result.stdout
+    keys = [row["key"] for row in db_state.rows(database, "SELECT key FROM idempotency_keys")]
+    assert keys == ["new"]
