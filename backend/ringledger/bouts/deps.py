@@ -36,6 +36,13 @@ def _bout_loader(
     return load
 
 
+async def _owned_bout_id(
+    bout_id: uuid.UUID, user: Annotated[User, Depends(promoter_only)], session: SessionDep
+) -> uuid.UUID:
+    add_log_fields(bout_id=bout_id)
+    return await service.require_visible(session, user=user, bout_id=bout_id)
+
+
 VisibleBout = Annotated[Bout, Depends(_bout_loader(get_current_user))]
 """Any role; 404 unless the caller takes part in (or administers) the bout."""
 OwnedBout = Annotated[Bout, Depends(_bout_loader(promoter_only))]
@@ -44,3 +51,5 @@ AdminBout = Annotated[Bout, Depends(_bout_loader(admin_only))]
 """Admins only; any bout."""
 AuditBout = Annotated[Bout, Depends(_bout_loader(promoter_or_admin))]
 """The owning promoter or an admin."""
+OwnedBoutId = Annotated[uuid.UUID, Depends(_owned_bout_id)]
+"""As OwnedBout, for confirms: they lock and load the bout themselves, after the key claim."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,7 +153,7 @@ def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
 async def confirm(
     session: AsyncSession,
     *,
-    bout: Bout,
+    bout_id: uuid.UUID,
     request: EscrowConfirmRequest,
     actor: Actor,
     ledger: LedgerVerifier,
@@ -160,7 +161,7 @@ async def confirm(
     """Move one escrow planned → created on validated evidence (and the bout, with the 4th)."""
     claimed = claimed_create(request)
     observed = await observe(ledger, claimed=claimed)
-    bout = await lock_bout(session, bout.id)
+    bout = await lock_bout(session, bout_id)
     escrow = bout.escrow(request.escrow_kind)
     if bout.status != BoutStatus.DRAFT or escrow.status != EscrowStatus.PLANNED:
         raise await lifecycle.reject(

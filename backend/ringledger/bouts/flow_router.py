@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from ringledger.bouts import escrow_phase, payout_phase, reconcile, result
 from ringledger.bouts.confirm import idempotent
-from ringledger.bouts.deps import AdminBout, OwnedBout
+from ringledger.bouts.deps import AdminBout, OwnedBout, OwnedBoutId
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -82,7 +82,7 @@ async def reconcile_escrow_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_escrow(
-    bout: OwnedBout,
+    bout_id: OwnedBoutId,
     user: Promoter,
     key: IdempotencyKey,
     body: EscrowConfirmRequest,
@@ -95,11 +95,11 @@ async def confirm_escrow(
     outcome, replayed = await idempotent(
         session,
         operation="escrow_confirm",
-        bout_id=bout.id,
+        bout_id=bout_id,
         key=key,
         request=body,
         execute=lambda: escrow_phase.confirm(
-            session, bout=bout, request=body, actor=actor, ledger=request.app.state.ledger
+            session, bout_id=bout_id, request=body, actor=actor, ledger=request.app.state.ledger
         ),
     )
     return _replayable(outcome, replayed)
@@ -153,7 +153,7 @@ async def reconcile_payout_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_payout(
-    bout: OwnedBout,
+    bout_id: OwnedBoutId,
     user: Promoter,
     key: IdempotencyKey,
     body: PayoutConfirmRequest,
@@ -166,12 +166,12 @@ async def confirm_payout(
     outcome, replayed = await idempotent(
         session,
         operation="payout_confirm",
-        bout_id=bout.id,
+        bout_id=bout_id,
         key=key,
         request=body,
         execute=lambda: payout_phase.confirm(
             session,
-            bout=bout,
+            bout_id=bout_id,
             request=body,
             actor=actor,
             ledger=request.app.state.ledger,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -170,7 +171,7 @@ def claimed_payout(request: PayoutConfirmRequest) -> LedgerTx:
 async def confirm(
     session: AsyncSession,
     *,
-    bout: Bout,
+    bout_id: uuid.UUID,
     request: PayoutConfirmRequest,
     actor: Actor,
     ledger: LedgerVerifier,
@@ -179,7 +180,7 @@ async def confirm(
     """Move one escrow created → finished/cancelled on validated evidence; close when paid."""
     claimed = claimed_payout(request)
     observed = await observe(ledger, claimed=claimed)
-    bout = await lock_bout(session, bout.id)
+    bout = await lock_bout(session, bout_id)
     escrow = bout.escrow(request.escrow_kind)
     if not payouts_open(bout) or escrow.status != EscrowStatus.CREATED:
         raise await lifecycle.reject(

@@ -142,6 +142,16 @@ async def get_visible(session: AsyncSession, *, user: User, bout_id: uuid.UUID) 
     return bout
 
 
+async def require_visible(session: AsyncSession, *, user: User, bout_id: uuid.UUID) -> uuid.UUID:
+    """The bout's id if `user` may see it (404 otherwise), without loading the bout itself."""
+    found = await session.scalar(
+        select(Bout.id).where(Bout.id == bout_id, visible_to(user))  # type: ignore[arg-type]
+    )
+    if found is None:
+        raise BoutNotFound("No such bout.")
+    return found
+
+
 async def list_visible(
     session: AsyncSession, *, user: User, status: BoutStatus | None, limit: int, cursor: str | None
 ) -> tuple[list[Bout], str | None]:
