@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ringledger.audit.router import router as audit_router
 from ringledger.auth.router import router as auth_router
@@ -111,7 +111,7 @@ class Outermost:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = {"value": False}
 
-        async def tracking_send(message: dict) -> None:  # type: ignore[type-arg]
+        async def tracking_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 started["value"] = True
             await send(message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +73,7 @@ async def collect(session: AsyncSession, *, bout: Bout, settings: Settings) -> E
     )
 
 
-def _attempt_out(attempt: SigningAttempt, kinds: dict[object, str]) -> SigningAttemptOut:
+def _attempt_out(attempt: SigningAttempt, kinds: dict[uuid.UUID, str]) -> SigningAttemptOut:
     return SigningAttemptOut(
         signing_attempt_id=attempt.id,
         escrow_id=attempt.escrow_id,

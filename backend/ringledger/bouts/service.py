@@ -156,7 +156,7 @@ async def list_visible(
     session: AsyncSession, *, user: User, status: BoutStatus | None, limit: int, cursor: str | None
 ) -> tuple[list[Bout], str | None]:
     """A page of visible bouts, newest first, and the cursor of the next page."""
-    query: Select[tuple[Bout]] = select(Bout).where(visible_to(user))  # type: ignore[arg-type]
+    query: Select[Bout] = select(Bout).where(visible_to(user))  # type: ignore[arg-type]
     if status is not None:
         query = query.where(Bout.status == status)
     if cursor is not None:
