@@ -20,6 +20,7 @@ from ringledger.core.errors import RingLedgerError, Unprocessable
 from ringledger.core.metrics import FAILURES
 from ringledger.idempotency import service as idempotency
 from ringledger.idempotency.service import Outcome
+from ringledger.ledger import evidence
 from ringledger.ledger.evidence import Failure, FailureCode
 from ringledger.ledger.interface import LedgerTx
 
@@ -136,8 +137,36 @@ async def record_failure(
     return ConfirmFailed(failure)
 
 
-def first_failure(*checks: Failure | None) -> Failure | None:
-    return next((failure for failure in checks if failure is not None), None)
+async def refuse_bad_evidence(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    escrow: Escrow,
+    claimed: LedgerTx,
+    observed: LedgerTx,
+    mismatch: Failure | None,
+    actor: Actor,
+    action: str,
+) -> None:
+    """Raise the recorded 422 for the first thing wrong with the evidence, in the taxonomy's
+    order: the result class, a claim the ledger contradicts, a field that differs from what was
+    prepared (`mismatch`), a transaction already used by another escrow."""
+    failure = (
+        evidence.result_failure(observed)
+        or evidence.disagreements(claimed, observed)
+        or mismatch
+        or await hash_reused(session, escrow=escrow, tx_hash=claimed.tx_hash)
+    )
+    if failure is not None:
+        raise await record_failure(
+            session,
+            bout=bout,
+            escrow=escrow,
+            failure=failure,
+            actor=actor,
+            action=action,
+            tx_hash=claimed.tx_hash,
+        )
 
 
 async def observe(ledger: Any, *, claimed: LedgerTx) -> LedgerTx:

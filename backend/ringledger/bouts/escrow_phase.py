@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
 from ringledger.bouts import lifecycle, plan, transactions
-from ringledger.bouts.confirm import first_failure, hash_reused, lock_bout, observe, record_failure
+from ringledger.bouts.confirm import lock_bout, observe, refuse_bad_evidence
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -175,21 +175,16 @@ async def confirm(
                 f"{bout.status.value}; only a planned escrow of a draft bout can be confirmed."
             ),
         )
-    failure = first_failure(
-        evidence.result_failure(observed),
-        evidence.disagreements(claimed, observed),
-        evidence.create_failure(observed, escrow),
-    ) or await hash_reused(session, escrow=escrow, tx_hash=claimed.tx_hash)
-    if failure is not None:
-        raise await record_failure(
-            session,
-            bout=bout,
-            escrow=escrow,
-            failure=failure,
-            actor=actor,
-            action=CONFIRM,
-            tx_hash=claimed.tx_hash,
-        )
+    await refuse_bad_evidence(
+        session,
+        bout=bout,
+        escrow=escrow,
+        claimed=claimed,
+        observed=observed,
+        mismatch=evidence.create_failure(observed, escrow),
+        actor=actor,
+        action=CONFIRM,
+    )
     assert observed.sequence is not None
     escrow.offer_sequence = observed.sequence
     escrow.create_tx_hash = claimed.tx_hash

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit.service import Actor
 from ringledger.bouts import conditions, lifecycle, transactions
-from ringledger.bouts.confirm import first_failure, hash_reused, lock_bout, observe, record_failure
+from ringledger.bouts.confirm import lock_bout, observe, refuse_bad_evidence
 from ringledger.bouts.escrow_phase import issue_or_audit, sign_request_out
 from ringledger.bouts.flow_schemas import (
     PayoutConfirmOut,
@@ -197,21 +197,18 @@ async def confirm(
     assert bout.winner is not None
     action = action_for(bout.winner, escrow.kind)
     fulfillment = winner_fulfillment(bout, escrow, settings.preimage_cipher)
-    failure = first_failure(
-        evidence.result_failure(observed),
-        evidence.disagreements(claimed, observed),
-        evidence.payout_failure(observed, escrow, action=action, fulfillment_hex=fulfillment),
-    ) or await hash_reused(session, escrow=escrow, tx_hash=claimed.tx_hash)
-    if failure is not None:
-        raise await record_failure(
-            session,
-            bout=bout,
-            escrow=escrow,
-            failure=failure,
-            actor=actor,
-            action=CONFIRM,
-            tx_hash=claimed.tx_hash,
-        )
+    await refuse_bad_evidence(
+        session,
+        bout=bout,
+        escrow=escrow,
+        claimed=claimed,
+        observed=observed,
+        mismatch=evidence.payout_failure(
+            observed, escrow, action=action, fulfillment_hex=fulfillment
+        ),
+        actor=actor,
+        action=CONFIRM,
+    )
     await _settle(session, bout=bout, escrow=escrow, action=action, actor=actor, tx=claimed.tx_hash)
     return PayoutConfirmOut(
         bout_id=bout.id,
