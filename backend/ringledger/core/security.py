@@ -25,7 +25,10 @@ class PasswordHashing:
         if fast:
             self._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
         else:
-            self._hasher = PasswordHasher()
+            # OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane.
+            # (argon2-cffi's default takes 64 MiB per hash: a burst of logins would cost a
+            # worker hundreds of MB.) Parameters live in each hash, so older hashes still verify.
+            self._hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         self._dummy = self._hasher.hash("no account has this password")
 
     async def hash(self, password: str) -> str:
