@@ -36,6 +36,8 @@ async def reconcile(
         actor=actor,
     )
     bout = await lock_bout(session, bout.id)
+    # Re-read under the lock: a webhook or the worker may have recorded an outcome meanwhile.
+    await session.refresh(attempt)
     escrow = bout.escrow(request.escrow_kind)
     await signing_service.record_outcome(
         session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=actor

@@ -65,6 +65,7 @@ async def handle(session: AsyncSession, signing: SigningService, *, payload_id: 
         actor=Actor.system(),
     )
     bout = await lock_bout(session, attempt.bout_id)
+    await session.refresh(attempt)  # the reconcile route or the worker may have been first
     escrow = next(item for item in bout.escrows if item.id == attempt.escrow_id)
     changed = await service.record_outcome(
         session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=Actor.system()
