@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,7 +140,6 @@ def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
         tx_hash=request.tx_hash.upper(),
         validated=request.validated,
         engine_result=request.engine_result,
-        transaction_type="EscrowCreate",
         account=request.owner_address,
         destination=request.destination_address,
         amount_drops=request.amount_drops,
@@ -160,7 +160,9 @@ async def confirm(
 ) -> dict[str, Any]:
     """Move one escrow planned → created on validated evidence (and the bout, with the 4th)."""
     claimed = claimed_create(request)
-    observed = await observe(ledger, claimed=claimed)
+    # The request names no transaction type: the route implies it. That is what the stub ledger
+    # answers; it is not a claim of the client's to check against a real ledger.
+    observed = await observe(ledger, claimed=replace(claimed, transaction_type="EscrowCreate"))
     bout = await lock_bout(session, bout_id)
     escrow = bout.escrow(request.escrow_kind)
     if bout.status != BoutStatus.DRAFT or escrow.status != EscrowStatus.PLANNED:

@@ -48,7 +48,7 @@ async def reconcile(
         escrow_kind=escrow.kind,
         escrow_status=escrow.status,
         payload_id=attempt.payload_id,
-        signing_status=outcome.status.value,
+        signing_status=attempt.status.value,
         tx_hash=attempt.tx_hash,
-        failure_code=signing_service.failure_code_of(outcome.status),  # type: ignore[arg-type]
+        failure_code=signing_service.failure_code_of(attempt.status),  # type: ignore[arg-type]
     )

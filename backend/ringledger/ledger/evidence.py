@@ -119,10 +119,22 @@ def _timing_failure(close_time: int | None, escrow: Escrow, action: PayoutAction
     return None
 
 
+# The confirm request's name for each ledger field, so a reason speaks the client's language.
+_REQUEST_NAMES = {
+    "account": "owner_address",
+    "owner": "owner_address",
+    "destination": "destination_address",
+    "finish_after": "finish_after_ripple",
+    "cancel_after": "cancel_after_ripple",
+    "sequence": "offer_sequence",
+    "close_time": "close_time_ripple",
+}
+
+
 def disagreements(claimed: LedgerTx, observed: LedgerTx) -> Failure | None:
     """Fields the client sent must agree with the ledger (rpc mode: nothing claimed is trusted)."""
     differing = [
-        field.name
+        _REQUEST_NAMES.get(field.name, field.name)
         for field in fields(LedgerTx)
         if field.name not in ("tx_hash", "found")
         and (value := getattr(claimed, field.name)) is not None

@@ -31,6 +31,8 @@ _FAILURE_FOR = {
     SigningStatus.EXPIRED: ("signing_expired", "The sign request expired unsigned."),
 }
 SIGNING_FAILURES = frozenset(code for code, _ in _FAILURE_FOR.values())
+_SETTLED = frozenset({SigningStatus.SIGNED, SigningStatus.DECLINED, SigningStatus.EXPIRED})
+_UNSETTLED = frozenset({SigningStatus.OPEN, SigningStatus.UNKNOWN})
 
 
 class PayloadNotFound(NotFound):
@@ -171,6 +173,9 @@ async def record_outcome(
 ) -> bool:
     """Record a (new) outcome; returns False when nothing changed (no second audit row)."""
     if attempt.status == outcome.status and attempt.tx_hash == (outcome.tx_hash or attempt.tx_hash):
+        return False
+    if attempt.status in _SETTLED and outcome.status in _UNSETTLED:
+        # Xaman forgets payloads after a while; a later "unknown" must not erase what was known.
         return False
     attempt.status = outcome.status
     attempt.tx_hash = outcome.tx_hash or attempt.tx_hash

@@ -149,3 +149,17 @@ def test_stub_mode_accepts_no_callback(client: TestClient) -> None:
         "/webhooks/xaman", {"meta": {}}, secret=API_SECRET, payload_id="x", client=client
     )
     assert response.status_code == 401
+
+
+def test_a_forgotten_payload_does_not_erase_its_signature(
+    api_mode: TestClient, xaman: FakeXaman, prepared: tuple[Flow, dict[str, str]]
+) -> None:
+    flow, payloads = prepared
+    payload_id = payloads["show_a"]
+    xaman.sign(payload_id, txid="CD" * 32, nodetype="TESTNET")
+    body = {"escrow_kind": "show_a", "payload_id": payload_id}
+    assert flow.post("/escrows/signing/reconcile", body).json()["signing_status"] == "signed"
+    xaman.forget(payload_id)
+    later = flow.post("/escrows/signing/reconcile", body).json()
+    assert later["signing_status"] == "signed" and later["tx_hash"] == "CD" * 32
+    assert flow.escrow("show_a")["signing"]["status"] == "signed"
