@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from ringledger.bouts.flow_router import router as flow_router
 from ringledger.bouts.router import router as bouts_router
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
+from ringledger.core.context import request_id_var
 from ringledger.core.database import create_engine, database_url, session_factory
 from ringledger.core.health import router as health_router
 from ringledger.core.logging import configure_logging
@@ -119,10 +122,29 @@ class Outermost:
         try:
             await self._inner(scope, receive, tracking_send)
         except Exception:
-            # Starlette has already logged it and sent the 500 body; re-raising would only make
-            # the server print the same traceback a second time.
-            if not started["value"] or scope["type"] != "http":
+            if scope["type"] != "http":
                 raise
+            if not started["value"]:
+                # A failure outside Starlette's error layer (our own middleware): still a JSON
+                # 500 with the request id, never a bare connection reset.
+                log.exception("unhandled error before the application answered")
+                await _send_internal_error(send)
+            # Otherwise Starlette has already logged it and sent the 500 body; re-raising would
+            # only make the server print the same traceback a second time.
+
+
+async def _send_internal_error(send: Send) -> None:
+    request_id = request_id_var.get() or uuid.uuid4().hex
+    body = json.dumps(
+        {
+            "detail": "An internal error occurred. Quote the request id when reporting it.",
+            "code": "internal_error",
+            "request_id": request_id,
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_asgi(settings: Settings | None = None) -> Outermost:

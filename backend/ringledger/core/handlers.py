@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringledger.core.context import add_log_fields, request_id_var
-from ringledger.core.errors import RingLedgerError
+from ringledger.core.errors import NotAuthenticated, RingLedgerError
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,11 @@ async def ringledger_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(error)
 
 
-async def validation_error(_: Request, error: Exception) -> JSONResponse:
+async def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    refused = _unauthenticated(request)
+    if refused is not None:
+        return refused
     errors = [_describe(item) for item in error.errors()]
     add_log_fields(error_code="validation_error")
     return JSONResponse(
@@ -60,8 +63,12 @@ def _describe(item: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def http_error(_: Request, error: Exception) -> JSONResponse:
+async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        refused = _unauthenticated(request)
+        if refused is not None:
+            return refused
     code = _HTTP_CODES.get(error.status_code, "http_error")
     detail = error.detail if isinstance(error.detail, str) else "The request failed."
     return JSONResponse(
@@ -80,6 +87,31 @@ async def unhandled_error(_: Request, error: Exception) -> JSONResponse:
         },
         status_code=500,
     )
+
+
+def _unauthenticated(request: Request) -> JSONResponse | None:
+    """The 401 a route that needs a token owes a caller without a valid one.
+
+    FastAPI decodes and validates the body before any dependency runs; API.md's order is 401
+    first, so a malformed body from an anonymous caller must still be answered 401.
+    """
+    from ringledger.core.deps import get_current_user
+
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None or not _depends_on(dependant, get_current_user):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("A bearer access token is required.")
+        request.app.state.tokens.verify(token)
+    except NotAuthenticated as refusal:
+        return error_response(refusal)
+    return None
+
+
+def _depends_on(dependant: Any, target: object) -> bool:
+    return any(sub.call is target or _depends_on(sub, target) for sub in dependant.dependencies)
 
 
 def install(app: FastAPI) -> None:

@@ -103,7 +103,7 @@ def _note_escrow(body: bytes) -> None:
         return
     kind, payload_id = document.get("escrow_kind"), document.get("payload_id")
     add_log_fields(
-        escrow_kind=kind if kind in _ESCROW_KINDS else None,
+        escrow_kind=kind if isinstance(kind, str) and kind in _ESCROW_KINDS else None,
         payload_id=payload_id
         if isinstance(payload_id, str) and _PAYLOAD_ID.match(payload_id)
         else None,

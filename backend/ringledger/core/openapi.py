@@ -24,7 +24,8 @@ class ErrorBody(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (missing or invalid Idempotency-Key, bad observed status)",
+    400: "Malformed request (a body that cannot be decoded, a missing or invalid "
+    "Idempotency-Key, a bad observed status or cursor)",
     401: "Missing, invalid or expired bearer token, or bad credentials",
     403: "Your role may not use this operation",
     404: "Not found, or not visible to you",
@@ -41,5 +42,5 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each status with the shared error body."""
     return {
         status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
-        for status in sorted({*statuses, 413, 503})
+        for status in sorted({*statuses, 400, 413, 503})
     }
