@@ -1182,6 +1182,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -1247,6 +1256,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -1296,6 +1314,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Lifecycle state conflict or idempotency conflict */
@@ -1359,7 +1386,7 @@ export interface operations {
                     "application/json": components["schemas"]["BoutPage"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1426,6 +1453,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoutView"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
@@ -1495,6 +1531,15 @@ export interface operations {
                     "application/json": components["schemas"]["BoutView"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -1560,6 +1605,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntryOut"][];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
@@ -1645,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowConfirmOut"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1748,6 +1802,15 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowPrepareOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -1846,7 +1909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileOut"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1940,6 +2003,15 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -2023,7 +2095,7 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutConfirmOut"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2126,6 +2198,15 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutPrepareOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -2224,7 +2305,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileOut"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2322,6 +2403,15 @@ export interface operations {
                     "application/json": components["schemas"]["ResultOut"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -2405,6 +2495,15 @@ export interface operations {
                     "application/json": components["schemas"]["FighterOut"][];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
             401: {
                 headers: {
@@ -2459,6 +2558,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
@@ -2528,6 +2636,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, invalid or expired bearer token, or bad credentials */
@@ -2664,6 +2781,15 @@ export interface operations {
                     "application/json": components["schemas"]["Ready"];
                 };
             };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Request body larger than 64 KiB */
             413: {
                 headers: {
@@ -2705,7 +2831,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOut"];
                 };
             };
-            /** @description Malformed request (missing or invalid Idempotency-Key, bad observed status) */
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
                 headers: {
                     [name: string]: unknown;
