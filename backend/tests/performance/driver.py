@@ -15,6 +15,7 @@ import statistics
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,7 +74,11 @@ class Driver:
         self, http: httpx.AsyncClient, route: str, method: str, path: str, **kwargs: Any
     ) -> httpx.Response:
         started = time.perf_counter()
-        response = await http.request(method, path, **kwargs)
+        try:
+            response = await http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            self.results.errors.append(f"{route} -> {type(error).__name__}")
+            raise
         self.results.latencies[route].append(time.perf_counter() - started)
         if response.status_code >= 300:
             self.results.errors.append(f"{route} -> {response.status_code} {response.text[:200]}")
@@ -213,9 +218,16 @@ class Driver:
             self.results.errors.append(f"bout {bout['bout_id']} ended {final.json().get('status')}")
         self.results.bouts += 1
 
-    async def run(self, *, bouts: int, concurrency: int) -> Measurements:
-        """Set up one cast per client, then run `bouts` lifecycles with `concurrency` clients."""
-        limits = httpx.Limits(max_connections=concurrency + 2)
+    async def run(
+        self, *, bouts: int, concurrency: int, on_start: Callable[[], None] | None = None
+    ) -> Measurements:
+        """Set up one cast per client, then run `bouts` lifecycles with `concurrency` clients.
+
+        `on_start` is called once the casts exist, right before the first lifecycle.
+        """
+        # Idle connections are dropped before the server's 5 s keep-alive timeout, so a request
+        # never races the server closing the connection it was about to reuse.
+        limits = httpx.Limits(max_connections=concurrency + 2, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as http:
             admin_token = await self.login(http, self.admin_email, self.admin_password)
             admin = {"Authorization": f"Bearer {admin_token}"}
@@ -231,6 +243,8 @@ class Driver:
                     queue.get_nowait()
                     await self.lifecycle(http, cast, admin)
 
+            if on_start is not None:
+                on_start()
             self.results.started = time.perf_counter()
             await asyncio.gather(*(client(cast) for cast in casts))
             self.results.finished = time.perf_counter()
