@@ -70,6 +70,50 @@ async def reject(
     return StateConflict(detail, **facts)
 
 
+async def transition(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    entity: Bout | Escrow,
+    to: BoutStatus | EscrowStatus,
+    actor: Actor,
+    action: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Move a bout or one of its escrows along its table: apply, count, audit; or 409 + audit."""
+    table: dict[Any, frozenset[Any]] = (
+        ESCROW_TRANSITIONS if isinstance(entity, Escrow) else BOUT_TRANSITIONS
+    )
+    current = entity.status
+    if not allowed(table, current, to):
+        name = f"The {entity.kind.value} escrow" if isinstance(entity, Escrow) else "A bout"
+        raise await reject(
+            session,
+            bout=bout,
+            entity=entity,
+            actor=actor,
+            action=action,
+            detail=f"{name} cannot go from {current.value} to {to.value}.",
+            details={"requested_status": to.value},
+        )
+    entity.status = to  # type: ignore[assignment]
+    entity_type = "escrow" if isinstance(entity, Escrow) else "bout"
+    facts: dict[str, Any] = {"from": current.value, "to": to.value, **(details or {})}
+    if isinstance(entity, Escrow):
+        facts["escrow_kind"] = entity.kind.value
+    TRANSITIONS.labels(entity_type, current.value, to.value).inc()
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity.id,
+        bout_id=bout.id,
+        outcome="applied",
+        details=facts,
+    )
+
+
 async def move_bout(
     session: AsyncSession,
     *,
@@ -80,25 +124,8 @@ async def move_bout(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Move the bout along BOUT_TRANSITIONS (409 + audit otherwise)."""
-    current = bout.status
-    if not allowed(BOUT_TRANSITIONS, current, to):
-        raise await reject(
-            session,
-            bout=bout,
-            actor=actor,
-            action=action,
-            detail=f"A bout cannot move from {current.value} to {to.value}.",
-            details={"requested_status": to.value},
-        )
-    bout.status = to
-    await _applied(
-        session,
-        bout=bout,
-        entity=bout,
-        actor=actor,
-        action=action,
-        old=current.value,
-        extra=details,
+    await transition(
+        session, bout=bout, entity=bout, to=to, actor=actor, action=action, details=details
     )
 
 
@@ -113,51 +140,6 @@ async def move_escrow(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Move one escrow along ESCROW_TRANSITIONS (409 + audit otherwise)."""
-    current = escrow.status
-    if not allowed(ESCROW_TRANSITIONS, current, to):
-        raise await reject(
-            session,
-            bout=bout,
-            entity=escrow,
-            actor=actor,
-            action=action,
-            detail=f"The {escrow.kind.value} escrow cannot go from {current.value} to {to.value}.",
-            details={"requested_status": to.value},
-        )
-    escrow.status = to
-    await _applied(
-        session,
-        bout=bout,
-        entity=escrow,
-        actor=actor,
-        action=action,
-        old=current.value,
-        extra=details,
-    )
-
-
-async def _applied(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    entity: Bout | Escrow,
-    actor: Actor,
-    action: str,
-    old: str,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    entity_type = "escrow" if isinstance(entity, Escrow) else "bout"
-    details: dict[str, Any] = {"from": old, "to": entity.status.value, **(extra or {})}
-    if isinstance(entity, Escrow):
-        details["escrow_kind"] = entity.kind.value
-    TRANSITIONS.labels(entity_type, old, entity.status.value).inc()
-    await audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity.id,
-        bout_id=bout.id,
-        outcome="applied",
-        details=details,
+    await transition(
+        session, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details
     )
