@@ -22,6 +22,7 @@ from ringledger.bouts.flow_schemas import (
     ResultRequest,
 )
 from ringledger.bouts.models import Winner
+from ringledger.core.context import add_log_fields
 from ringledger.core.deps import Admin, Promoter, SessionDep, SettingsDep, actor_of
 from ringledger.core.openapi import errors
 from ringledger.idempotency.service import Outcome, idempotency_key
@@ -32,6 +33,11 @@ IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 _PREPARE_ERRORS = errors(401, 403, 404, 409, 422, 502)
 _RECONCILE_ERRORS = errors(400, 401, 403, 404, 422, 502)
 _CONFIRM_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
+
+
+def _log_request(body: ReconcileRequest | EscrowConfirmRequest | PayoutConfirmRequest) -> None:
+    """Name the escrow (and sign request) on the access line, from the validated body."""
+    add_log_fields(escrow_kind=body.escrow_kind.value, payload_id=getattr(body, "payload_id", None))
 
 
 def _replayable(outcome: Outcome, replayed: bool) -> Response:
@@ -65,6 +71,7 @@ async def reconcile_escrow_signing(
     body: ReconcileRequest, bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
 ) -> ReconcileOut:
     """Record what became of an escrow-create sign request."""
+    _log_request(body)
     return await reconcile.reconcile(
         session,
         bout=bout,
@@ -91,6 +98,7 @@ async def confirm_escrow(
     settings: SettingsDep,
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
+    _log_request(body)
     actor = actor_of(user)
     outcome, replayed = await idempotent(
         session,
@@ -136,6 +144,7 @@ async def reconcile_payout_signing(
     body: ReconcileRequest, bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
 ) -> ReconcileOut:
     """Record what became of a payout sign request."""
+    _log_request(body)
     return await reconcile.reconcile(
         session,
         bout=bout,
@@ -162,6 +171,7 @@ async def confirm_payout(
     settings: SettingsDep,
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
+    _log_request(body)
     actor = actor_of(user)
     outcome, replayed = await idempotent(
         session,

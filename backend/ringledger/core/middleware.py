@@ -19,8 +19,6 @@ access_log = logging.getLogger("ringledger.access")
 _NUL_ESCAPE = b"\\u0000"
 _TOO_LARGE = "The request body is larger than 64 KiB."
 _NUL_REFUSED = "The request contains a NUL character, which no field accepts."
-_ESCROW_KINDS = frozenset({"show_a", "show_b", "bonus_a", "bonus_b"})
-_PAYLOAD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 class RequestContextMiddleware:
@@ -54,7 +52,6 @@ class RequestContextMiddleware:
                 # PostgreSQL text cannot hold NUL; refuse it here, once, for every field.
                 await _send_error(send_with_id, 422, "validation_error", _NUL_REFUSED)
                 return
-            _note_escrow(body)
             await self.app(scope, _replay(body, receive), send_with_id)
         finally:
             _finish(scope, status["code"], time.perf_counter() - started)
@@ -86,28 +83,6 @@ async def _read_limited(receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _note_escrow(body: bytes) -> None:
-    """Put the escrow (and sign request) a lifecycle request names on its access line.
-
-    Only these two fields, and only values of their known shapes: a body may hold a password.
-    """
-    if not body.lstrip().startswith(b"{"):
-        return
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return
-    if not isinstance(document, dict):
-        return
-    kind, payload_id = document.get("escrow_kind"), document.get("payload_id")
-    add_log_fields(
-        escrow_kind=kind if isinstance(kind, str) and kind in _ESCROW_KINDS else None,
-        payload_id=payload_id
-        if isinstance(payload_id, str) and _PAYLOAD_ID.match(payload_id)
-        else None,
-    )
 
 
 def _replay(body: bytes, upstream: Receive) -> Receive:
