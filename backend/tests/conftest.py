@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
@@ -56,6 +59,34 @@ def test_settings(database: URL, data_dir: Path, **overrides: object) -> Setting
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
+def xaman_api_settings(database: URL, data_dir: Path, xaman: Any, **overrides: object) -> Settings:
+    """As test_settings, with XAMAN_MODE=api against a local Xaman stand-in (FakeXaman)."""
+    values: dict[str, object] = {
+        "XAMAN_MODE": "api",
+        "XAMAN_API_KEY": xaman.api_key,
+        "XAMAN_API_SECRET": xaman.api_secret,
+        "XAMAN_API_BASE_URL": xaman.base_url,
+        "XAMAN_TIMEOUT_SECONDS": 5,
+    }
+    values.update(overrides)
+    return test_settings(database, data_dir, **values)
+
+
+def leak_hunt_settings(database: URL, data_dir: Path, xaman: Any) -> Settings:
+    """Api mode with fresh secrets of its own and every log line at DEBUG, as JSON: the setting
+    for tests that search responses and logs for anything secret."""
+    return xaman_api_settings(
+        database,
+        data_dir,
+        xaman,
+        JWT_SECRET_KEY="jwt-" + secrets.token_urlsafe(40),  # pragma: allowlist secret
+        RINGLEDGER_PREIMAGE_KEY=Fernet.generate_key().decode(),
+        XAMAN_TIMEOUT_SECONDS=2.0,
+        RINGLEDGER_LOG_LEVEL="DEBUG",
+        RINGLEDGER_LOG_FORMAT="json",
+    )
 
 
 @pytest.fixture(scope="session")

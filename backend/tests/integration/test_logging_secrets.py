@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
 from ringledger.core.config import Settings
 from ringledger.core.logging import JsonFormatter, RequestIdFilter, TextFormatter
 from ringledger.main import create_asgi
-from tests.conftest import test_settings
+from tests.conftest import leak_hunt_settings
 from tests.support import db_state
 from tests.support.api import PASSWORD, Account, Api, future_event, insert_admin
 from tests.support.database import libpq
@@ -55,22 +54,6 @@ class Run:
     capture: Capture
     secrets: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-
-
-def lifecycle_settings(database: URL, data_dir: Path, fake: FakeXaman) -> Settings:
-    return test_settings(
-        database,
-        data_dir,
-        JWT_SECRET_KEY="jwt-" + secrets.token_hex(32),  # pragma: allowlist secret
-        RINGLEDGER_PREIMAGE_KEY=Fernet.generate_key().decode(),
-        XAMAN_MODE="api",
-        XAMAN_API_KEY=fake.api_key,
-        XAMAN_API_SECRET=fake.api_secret,
-        XAMAN_API_BASE_URL=fake.base_url,
-        XAMAN_TIMEOUT_SECONDS=2.0,
-        RINGLEDGER_LOG_LEVEL="DEBUG",
-        RINGLEDGER_LOG_FORMAT="json",
-    )
 
 
 def accounts(api: Api, database: URL, run: Run) -> tuple[Account, Account, Account, Account]:
@@ -145,7 +128,7 @@ def run(database: URL, data_dir: Path) -> Iterator[Run]:
     """One lifecycle in XAMAN_MODE=api against the fake Xaman, every record captured."""
     api_secret = "secret-" + str(uuid.uuid4())  # pragma: allowlist secret
     with FakeXaman(api_key=str(uuid.uuid4()), api_secret=api_secret) as fake:
-        settings = lifecycle_settings(database, data_dir, fake)
+        settings = leak_hunt_settings(database, data_dir, fake)
         app = create_asgi(settings)
         run = Run(Capture())
         # Attached after create_asgi, which installs the service's own handler on the root.

@@ -25,11 +25,11 @@ from xrpl.utils import datetime_to_ripple_time
 from xrpl.wallet import Wallet
 
 from ringledger.main import create_asgi
-from tests.conftest import test_settings
+from tests.conftest import xaman_api_settings
 from tests.support import db_state
 from tests.support.api import Account, Api, future_event
 from tests.support.fake_rippled import FakeRippled, sign_tx_json
-from tests.support.fake_xaman import API_KEY, API_SECRET, FakeXaman
+from tests.support.fake_xaman import FakeXaman
 from tests.support.flow import KINDS, Flow
 from tests.support.xrpl import new_address
 
@@ -116,14 +116,10 @@ def node() -> Iterator[FakeRippled]:
 def service(
     database: URL, data_dir: Path, xaman: FakeXaman, node: FakeRippled
 ) -> Iterator[TestClient]:
-    settings = test_settings(
+    settings = xaman_api_settings(
         database,
         data_dir,
-        XAMAN_MODE="api",
-        XAMAN_API_KEY=API_KEY,
-        XAMAN_API_SECRET=API_SECRET,
-        XAMAN_API_BASE_URL=xaman.base_url,
-        XAMAN_TIMEOUT_SECONDS=5,
+        xaman,
         XRPL_MODE="rpc",
         XRPL_RPC_URL=node.url,
         XRPL_TIMEOUT_SECONDS=5,

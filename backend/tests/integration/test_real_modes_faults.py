@@ -28,7 +28,7 @@ from xrpl.utils import datetime_to_ripple_time
 from xrpl.wallet import Wallet
 
 from ringledger.main import create_asgi
-from tests.conftest import test_settings
+from tests.conftest import xaman_api_settings
 from tests.support import db_state
 from tests.support.api import PASSWORD, Account, Api, future_event
 from tests.support.fake_rippled import FakeRippled, RippledFault, sign_tx_json
@@ -81,13 +81,10 @@ def _healthy_outside(xaman: FakeXaman, node: FakeRippled) -> Iterator[None]:
 def real_mode_app(
     database: URL, data_dir: Path, *, xaman: FakeXaman, rpc_url: str
 ) -> Iterator[TestClient]:
-    settings = test_settings(
+    settings = xaman_api_settings(
         database,
         data_dir,
-        XAMAN_MODE="api",
-        XAMAN_API_KEY=API_KEY,
-        XAMAN_API_SECRET=API_SECRET,
-        XAMAN_API_BASE_URL=xaman.base_url,
+        xaman,
         XAMAN_TIMEOUT_SECONDS=XAMAN_TIMEOUT_SECONDS,
         XRPL_MODE="rpc",
         XRPL_RPC_URL=rpc_url,

@@ -32,7 +32,7 @@ from ringledger.bouts.conditions import condition_hex, fulfillment_hex
 from ringledger.core.config import Settings
 from ringledger.core.logging import JsonFormatter, RequestIdFilter, TextFormatter
 from ringledger.main import create_asgi
-from tests.conftest import test_settings
+from tests.conftest import leak_hunt_settings, test_settings
 from tests.support import db_state
 from tests.support.api import PASSWORD, Account, Api, future_event, insert_admin
 from tests.support.database import libpq
@@ -118,22 +118,6 @@ class Run:
                 f"{status}\n{headers}\n\n{response.text}",
             )
         )
-
-
-def lifecycle_settings(database: URL, data_dir: Path, fake: FakeXaman) -> Settings:
-    return test_settings(
-        database,
-        data_dir,
-        JWT_SECRET_KEY="jwt-" + secrets.token_urlsafe(40),  # pragma: allowlist secret
-        RINGLEDGER_PREIMAGE_KEY=Fernet.generate_key().decode(),
-        XAMAN_MODE="api",
-        XAMAN_API_KEY=fake.api_key,
-        XAMAN_API_SECRET=fake.api_secret,
-        XAMAN_API_BASE_URL=fake.base_url,
-        XAMAN_TIMEOUT_SECONDS=2.0,
-        RINGLEDGER_LOG_LEVEL="DEBUG",
-        RINGLEDGER_LOG_FORMAT="json",
-    )
 
 
 class Lifecycle:
@@ -244,7 +228,7 @@ def stored_secrets(database: URL, settings: Settings, bout_id: str, run: Run) ->
 def run(database: URL, data_dir: Path) -> Iterator[Run]:
     secret = "xaman-" + str(uuid.uuid4())  # pragma: allowlist secret
     with FakeXaman(api_key=str(uuid.uuid4()), api_secret=secret) as fake:
-        settings = lifecycle_settings(database, data_dir, fake)
+        settings = leak_hunt_settings(database, data_dir, fake)
         root = logging.getLogger()
         handlers, level = list(root.handlers), root.level
         app = create_asgi(settings)

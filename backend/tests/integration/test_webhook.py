@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
 from ringledger.main import create_asgi
-from tests.conftest import test_settings
+from tests.conftest import xaman_api_settings
 from tests.support import db_state
 from tests.support.api import Api
-from tests.support.fake_xaman import API_KEY, API_SECRET, FakeXaman, post_webhook
+from tests.support.fake_xaman import API_SECRET, FakeXaman, post_webhook
 from tests.support.flow import Flow
 
 
@@ -25,15 +25,7 @@ def xaman() -> Iterator[FakeXaman]:
 
 @pytest.fixture
 def api_mode(database: URL, data_dir: Path, xaman: FakeXaman) -> Iterator[TestClient]:
-    settings = test_settings(
-        database,
-        data_dir,
-        XAMAN_MODE="api",
-        XAMAN_API_KEY=API_KEY,
-        XAMAN_API_SECRET=API_SECRET,
-        XAMAN_API_BASE_URL=xaman.base_url,
-        XAMAN_TIMEOUT_SECONDS=5,
-    )
+    settings = xaman_api_settings(database, data_dir, xaman)
     with TestClient(create_asgi(settings)) as client:
         yield client
 
