@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit import service as audit
@@ -116,7 +117,17 @@ async def issue_or_audit(
     actor: Actor,
     action: str,
 ) -> list[tuple[signing_service.Draft, SignRequest, str]]:
-    """Issue the sign requests; on a Xaman failure keep only an audit row and answer 502."""
+    """Issue the sign requests; on a Xaman failure keep only an audit row and answer 502.
+
+    Prepares of one bout run one at a time (a transaction-scoped advisory lock, bounded by the
+    lock timeout): otherwise two overlapping prepares would each withdraw the other's fresh sign
+    requests as "older". The bout row itself is not locked, so confirms are never held up by a
+    slow Xaman.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"prepare:{bout.id}"},
+    )
     try:
         return await signing_service.issue(signing, drafts=drafts, expire_minutes=expire)
     except SigningUnavailable as error:

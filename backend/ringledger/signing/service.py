@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit import service as audit
@@ -83,6 +83,9 @@ async def record_attempts(
     for draft, request, identifier in issued:
         attempt = SigningAttempt(
             id=uuid.uuid4(),
+            # now() is the transaction's start; prepares of a bout queue on a lock, so only the
+            # wall clock at insert orders attempts the way they were really issued ("newest").
+            created_at=func.clock_timestamp(),
             escrow_id=draft.escrow.id,
             bout_id=bout.id,
             phase=phase,

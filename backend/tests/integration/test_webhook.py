@@ -155,3 +155,26 @@ def test_a_forgotten_payload_does_not_erase_its_signature(
     later = flow.post("/escrows/signing/reconcile", body).json()
     assert later["signing_status"] == "signed" and later["tx_hash"] == "CD" * 32
     assert flow.escrow("show_a")["signing"]["status"] == "signed"
+
+
+def test_overlapping_prepares_leave_one_live_request_per_escrow(
+    api_mode: TestClient, xaman: FakeXaman, database: URL
+) -> None:
+    import threading
+
+    api = Api(api_mode)
+    promoter, _, _, bout = api.cast()
+    flow = Flow(api, promoter, bout)
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(flow.post("/escrows/prepare").status_code))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200, 200, 200]
+    live = {uuid for uuid, payload in xaman.payloads.items() if not payload.cancelled}
+    latest = {escrow["signing"]["payload_id"] for escrow in flow.get().json()["escrows"]}
+    assert len(xaman.payloads) == 12 and live == latest
