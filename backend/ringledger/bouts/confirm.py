@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit import service as audit
@@ -77,12 +77,28 @@ async def lock_bout(session: AsyncSession, bout_id: uuid.UUID) -> Bout:
     # into the locking statement would come from the snapshot taken before it waited (READ
     # COMMITTED re-checks only the locked row), so a concurrent confirm's escrow would look
     # unchanged. The default selectin load is that second statement.
-    bout = await session.scalar(
-        select(Bout)
-        .where(Bout.id == bout_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    return await _load_bout(session, bout_id, for_update=True)
+
+
+async def hold_signing_lock(session: AsyncSession, bout_id: uuid.UUID) -> Bout:
+    """Serialize the requests that issue or withdraw a bout's sign requests; the bout, re-read.
+
+    Prepares and the withdrawal of a bout take this transaction-scoped advisory lock (bounded by
+    the lock timeout), not the bout row, so confirms are never held up by a slow Xaman. Without
+    it, two overlapping prepares would each withdraw the other's fresh sign requests as "older",
+    and a prepare could issue sign requests for a bout withdrawn a moment earlier. The bout is
+    read again after the lock is granted, so its status is the one that counts.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"prepare:{bout_id}"},
     )
+    return await _load_bout(session, bout_id, for_update=False)
+
+
+async def _load_bout(session: AsyncSession, bout_id: uuid.UUID, *, for_update: bool) -> Bout:
+    query = select(Bout).where(Bout.id == bout_id).execution_options(populate_existing=True)
+    bout = await session.scalar(query.with_for_update() if for_update else query)
     if bout is None:
         raise BoutNotFound("No such bout.")
     return bout

@@ -6,13 +6,12 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
 from ringledger.bouts import lifecycle, plan, transactions
-from ringledger.bouts.confirm import lock_bout, observe, refuse_bad_evidence
+from ringledger.bouts.confirm import hold_signing_lock, lock_bout, observe, refuse_bad_evidence
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -62,6 +61,7 @@ async def prepare(
     settings: Settings,
 ) -> EscrowPrepareOut:
     """Sign requests for every escrow still planned; 409 unless draft, 422 if too late."""
+    bout = await hold_signing_lock(session, bout.id)
     if bout.status != BoutStatus.DRAFT:
         raise await lifecycle.reject(
             session,
@@ -117,17 +117,8 @@ async def issue_or_audit(
     actor: Actor,
     action: str,
 ) -> list[tuple[signing_service.Draft, SignRequest, str]]:
-    """Issue the sign requests; on a Xaman failure keep only an audit row and answer 502.
-
-    Prepares of one bout run one at a time (a transaction-scoped advisory lock, bounded by the
-    lock timeout): otherwise two overlapping prepares would each withdraw the other's fresh sign
-    requests as "older". The bout row itself is not locked, so confirms are never held up by a
-    slow Xaman.
-    """
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"prepare:{bout.id}"},
-    )
+    """Issue the sign requests (under `hold_signing_lock`); on a Xaman failure keep only an
+    audit row and answer 502."""
     try:
         return await signing_service.issue(signing, drafts=drafts, expire_minutes=expire)
     except SigningUnavailable as error:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ringledger.bouts import escrow_phase, payout_phase, reconcile, result
+from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
 from ringledger.bouts.confirm import idempotent
 from ringledger.bouts.deps import AdminBout, OwnedBout, OwnedBoutId
 from ringledger.bouts.flow_schemas import (
@@ -21,7 +21,7 @@ from ringledger.bouts.flow_schemas import (
     ResultOut,
     ResultRequest,
 )
-from ringledger.bouts.models import Winner
+from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
 from ringledger.core.deps import Admin, Promoter, SessionDep, SettingsDep, actor_of
 from ringledger.core.openapi import errors
@@ -115,12 +115,25 @@ async def confirm_escrow(
 
 @router.post("/result", operation_id="enterResult", responses=errors(401, 403, 404, 409, 422))
 async def enter_result(
-    body: ResultRequest, bout: AdminBout, user: Admin, request: Request, session: SessionDep
+    body: ResultRequest, bout: AdminBout, user: Admin, session: SessionDep
 ) -> ResultOut:
-    """Enter the winner (admin; once, after the event has started)."""
+    """Enter the outcome: a winner, a draw or a no contest (admin; once, after the event)."""
     return await result.enter_result(
-        session, bout_id=bout.id, winner=Winner(body.winner), actor=actor_of(user)
+        session, bout_id=bout.id, outcome=body.result, actor=actor_of(user)
     )
+
+
+@router.post(
+    "/withdraw", operation_id="withdrawBout", responses=errors(401, 403, 404, 409, 422, 502)
+)
+async def withdraw_bout(
+    bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
+) -> BoutView:
+    """Withdraw a draft bout that never locked money, with its open sign requests."""
+    withdrawn = await withdraw.withdraw(
+        session, bout=bout, actor=actor_of(user), signing=request.app.state.signing
+    )
+    return await views.render(session, withdrawn)
 
 
 @router.post("/payouts/prepare", operation_id="preparePayouts", responses=_PREPARE_ERRORS)

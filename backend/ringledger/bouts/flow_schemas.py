@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus
+from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome, Winner
 from ringledger.core.models import UINT32_MAX
 
 TxHash = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{64}$", description="64 hex characters.")]
@@ -127,12 +128,39 @@ class PayoutConfirmOut(BaseModel):
 
 
 class ResultRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Exactly one of `winner` (a win) or `outcome` (a result without a winner)."""
 
-    winner: Literal["A", "B"]
+    # minProperties/maxProperties say "exactly one of the two" in the OpenAPI document too.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"minProperties": 1, "maxProperties": 1}
+    )
+
+    winner: Literal["A", "B"] | SkipJsonSchema[None] = Field(
+        default=None, description="The fighter who won: A or B."
+    )
+    outcome: Literal["draw", "no_contest"] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="A result without a winner. A bout called off after its escrows were "
+        "created is a no_contest.",
+    )
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> ResultRequest:
+        given = [name for name in ("winner", "outcome") if getattr(self, name) is not None]
+        if len(given) != 1 or len(self.model_fields_set) != 1:
+            raise ValueError("give exactly one of winner (A or B) or outcome (draw, no_contest)")
+        return self
+
+    @property
+    def result(self) -> Outcome:
+        if self.winner is not None:
+            return Outcome.win_for(Winner(self.winner))
+        assert self.outcome is not None
+        return Outcome(self.outcome)
 
 
 class ResultOut(BaseModel):
     bout_id: uuid.UUID
     bout_status: Literal["result_entered"]
-    winner: Literal["A", "B"]
+    winner: Literal["A", "B"] | None
+    outcome: Literal["win_a", "win_b", "draw", "no_contest"]

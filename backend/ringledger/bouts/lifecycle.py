@@ -18,11 +18,12 @@ from ringledger.core.errors import StateConflict
 from ringledger.core.metrics import TRANSITIONS
 
 BOUT_TRANSITIONS: dict[BoutStatus, frozenset[BoutStatus]] = {
-    BoutStatus.DRAFT: frozenset({BoutStatus.ESCROWS_CREATED}),
+    BoutStatus.DRAFT: frozenset({BoutStatus.ESCROWS_CREATED, BoutStatus.WITHDRAWN}),
     BoutStatus.ESCROWS_CREATED: frozenset({BoutStatus.RESULT_ENTERED}),
     BoutStatus.RESULT_ENTERED: frozenset({BoutStatus.PAYOUTS_IN_PROGRESS}),
     BoutStatus.PAYOUTS_IN_PROGRESS: frozenset({BoutStatus.CLOSED}),
     BoutStatus.CLOSED: frozenset(),
+    BoutStatus.WITHDRAWN: frozenset(),
 }
 
 ESCROW_TRANSITIONS: dict[EscrowStatus, frozenset[EscrowStatus]] = {

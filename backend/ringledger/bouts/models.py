@@ -29,11 +29,29 @@ class BoutStatus(enum.StrEnum):
     RESULT_ENTERED = "result_entered"
     PAYOUTS_IN_PROGRESS = "payouts_in_progress"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
 
 
 class Winner(enum.StrEnum):
     A = "A"
     B = "B"
+
+
+class Outcome(enum.StrEnum):
+    """What an admin enters after the bout; it decides what each escrow does (bouts.outcomes)."""
+
+    WIN_A = "win_a"
+    WIN_B = "win_b"
+    DRAW = "draw"
+    NO_CONTEST = "no_contest"
+
+    @property
+    def winner(self) -> Winner | None:
+        return {Outcome.WIN_A: Winner.A, Outcome.WIN_B: Winner.B}.get(self)
+
+    @classmethod
+    def win_for(cls, winner: Winner) -> Outcome:
+        return cls.WIN_A if winner == Winner.A else cls.WIN_B
 
 
 class EscrowKind(enum.StrEnum):
@@ -68,8 +86,8 @@ class Bout(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("fighter_a_user_id <> fighter_b_user_id", name="distinct_fighters"),
         CheckConstraint(
-            "(winner IS NULL) = (status IN ('draft', 'escrows_created'))",
-            name="winner_iff_result",
+            "(outcome IS NULL) = (status IN ('draft', 'escrows_created', 'withdrawn'))",
+            name="outcome_iff_result",
         ),
         CheckConstraint("cancel_after_ripple > finish_after_ripple", name="cancel_after_finish"),
         CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
@@ -85,7 +103,7 @@ class Bout(Timestamped, Base):
     status: Mapped[BoutStatus] = mapped_column(
         pg_enum(BoutStatus, "bout_status"), nullable=False, default=BoutStatus.DRAFT
     )
-    winner: Mapped[Winner | None] = mapped_column(pg_enum(Winner, "bout_winner"))
+    outcome: Mapped[Outcome | None] = mapped_column(pg_enum(Outcome, "bout_outcome"))
     promoter_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     fighter_a_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     fighter_b_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
@@ -99,6 +117,10 @@ class Bout(Timestamped, Base):
     escrows: Mapped[list[Escrow]] = relationship(
         back_populates="bout", order_by="Escrow.kind", lazy="selectin"
     )
+
+    @property
+    def winner(self) -> Winner | None:
+        return self.outcome.winner if self.outcome is not None else None
 
     def escrow(self, kind: EscrowKind) -> Escrow:
         return next(escrow for escrow in self.escrows if escrow.kind == kind)

@@ -1,4 +1,4 @@
-"""Payouts: finish both shows and the winner's bonus, cancel the loser's bonus back."""
+"""Payouts: finish or cancel each escrow as the outcome's plan says (bouts.outcomes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit.service import Actor
 from ringledger.bouts import conditions, lifecycle, transactions
-from ringledger.bouts.confirm import lock_bout, observe, refuse_bad_evidence
+from ringledger.bouts.confirm import hold_signing_lock, lock_bout, observe, refuse_bad_evidence
 from ringledger.bouts.escrow_phase import issue_or_audit, sign_request_out
 from ringledger.bouts.flow_schemas import (
     PayoutConfirmOut,
@@ -18,8 +18,9 @@ from ringledger.bouts.flow_schemas import (
     PayoutPrepareOut,
     PreparedPayout,
 )
-from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowKind, EscrowStatus, Winner
-from ringledger.bouts.views import loser_bonus_kind, refund_pending
+from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowStatus
+from ringledger.bouts.outcomes import PayoutPlan, plan_for, statuses_of
+from ringledger.bouts.views import refund_pending
 from ringledger.core.config import Settings
 from ringledger.core.errors import RingLedgerError
 from ringledger.core.timeutil import from_ripple, iso_utc
@@ -33,11 +34,6 @@ from ringledger.signing.models import SigningPhase
 PREPARE = "payouts.prepare"
 CONFIRM = "escrow.confirm_payout"
 PAYING = frozenset({BoutStatus.RESULT_ENTERED, BoutStatus.PAYOUTS_IN_PROGRESS})
-# Released to the fighters; the bout closes when all three are finished.
-RELEASED = {
-    Winner.A: (EscrowKind.SHOW_A, EscrowKind.SHOW_B, EscrowKind.BONUS_A),
-    Winner.B: (EscrowKind.SHOW_A, EscrowKind.SHOW_B, EscrowKind.BONUS_B),
-}
 
 
 class PreimageKeyMismatch(RingLedgerError):
@@ -47,14 +43,14 @@ class PreimageKeyMismatch(RingLedgerError):
     code = "preimage_key_mismatch"
 
 
-def action_for(winner: Winner, kind: EscrowKind) -> PayoutAction:
-    return PayoutAction.CANCEL if kind == loser_bonus_kind(winner) else PayoutAction.FINISH
+def plan_of(bout: Bout) -> PayoutPlan:
+    assert bout.outcome is not None, "payouts exist only once a result is entered"
+    return plan_for(bout.outcome)
 
 
 def winner_fulfillment(bout: Bout, escrow: Escrow, cipher: Any) -> str | None:
-    """The platform's fulfillment, for the winner's bonus only (the loser's is never revealed)."""
-    assert bout.winner is not None
-    if not escrow.kind.is_bonus or escrow.kind.corner != bout.winner:
+    """The platform's fulfillment, for a winner's bonus only (no other is ever revealed)."""
+    if not plan_of(bout).reveals(escrow.kind):
         return None
     assert escrow.preimage_ciphertext is not None
     try:
@@ -73,8 +69,7 @@ def payouts_open(bout: Bout) -> bool:
 
 
 def _draft(bout: Bout, escrow: Escrow, settings: Settings) -> tuple[signing_service.Draft, str]:
-    assert bout.winner is not None
-    action = action_for(bout.winner, escrow.kind)
+    action = plan_of(bout).action(escrow.kind)
     if action is PayoutAction.CANCEL:
         tx = transactions.escrow_cancel(escrow)
         assert escrow.cancel_after_ripple is not None
@@ -101,7 +96,8 @@ async def prepare(
     signing: SigningService,
     settings: Settings,
 ) -> PayoutPrepareOut:
-    """Sign requests for every escrow still created (finish or cancel, as the result decides)."""
+    """Sign requests for every escrow still created (finish or cancel, as the outcome says)."""
+    bout = await hold_signing_lock(session, bout.id)
     if not payouts_open(bout):
         raise await lifecycle.reject(
             session,
@@ -137,7 +133,7 @@ async def prepare(
         escrow_ids=[draft.escrow.id for draft in drafts],
         keep={request.payload_id for _, request, _ in issued},
     )
-    assert bout.winner is not None
+    plan = plan_of(bout)
     return PayoutPrepareOut(
         bout_id=bout.id,
         bout_status=bout.status,
@@ -145,7 +141,7 @@ async def prepare(
             PreparedPayout(
                 escrow_id=draft.escrow.id,
                 escrow_kind=draft.escrow.kind,
-                action=action_for(bout.winner, draft.escrow.kind).value,
+                action=plan.action(draft.escrow.kind).value,
                 not_before_utc=not_before,
                 unsigned_tx=draft.txjson,
                 xaman_sign_request=sign_request_out(request),
@@ -194,8 +190,7 @@ async def confirm(
                 f"{bout.status.value}; it cannot be paid out now."
             ),
         )
-    assert bout.winner is not None
-    action = action_for(bout.winner, escrow.kind)
+    action = plan_of(bout).action(escrow.kind)
     fulfillment = winner_fulfillment(bout, escrow, settings.preimage_cipher)
     await refuse_bad_evidence(
         session,
@@ -245,11 +240,8 @@ async def _settle(
         await lifecycle.move_bout(
             session, bout=bout, to=BoutStatus.PAYOUTS_IN_PROGRESS, actor=actor, action=CONFIRM
         )
-    assert bout.winner is not None
-    released = all(
-        bout.escrow(kind).status == EscrowStatus.FINISHED for kind in RELEASED[bout.winner]
-    )
-    if bout.status == BoutStatus.PAYOUTS_IN_PROGRESS and released:
+    paid_out = plan_of(bout).closes(statuses_of(bout.escrows))
+    if bout.status == BoutStatus.PAYOUTS_IN_PROGRESS and paid_out:
         await lifecycle.move_bout(
             session, bout=bout, to=BoutStatus.CLOSED, actor=actor, action=CONFIRM
         )

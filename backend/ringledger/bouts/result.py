@@ -10,17 +10,18 @@ from ringledger.audit.service import Actor
 from ringledger.bouts import lifecycle
 from ringledger.bouts.confirm import lock_bout
 from ringledger.bouts.flow_schemas import ResultOut
-from ringledger.bouts.models import BoutStatus, Winner
+from ringledger.bouts.models import BoutStatus, Outcome
 from ringledger.core.timeutil import iso_utc, utcnow
 
 ACTION = "bout.enter_result"
 
 
 async def enter_result(
-    session: AsyncSession, *, bout_id: uuid.UUID, winner: Winner, actor: Actor
+    session: AsyncSession, *, bout_id: uuid.UUID, outcome: Outcome, actor: Actor
 ) -> ResultOut:
-    """Record the winner and move the bout to result_entered (409 + audit when not allowed)."""
+    """Record the outcome and move the bout to result_entered (409 + audit when not allowed)."""
     bout = await lock_bout(session, bout_id)
+    requested = {"requested_outcome": outcome.value}
     if bout.status != BoutStatus.ESCROWS_CREATED:
         raise await lifecycle.reject(
             session,
@@ -31,7 +32,7 @@ async def enter_result(
                 "A result can be entered once, when all four escrows are created; "
                 f"the bout is {bout.status.value}."
             ),
-            details={"requested_winner": winner.value},
+            details=requested,
         )
     if utcnow() < bout.event_at:
         raise await lifecycle.reject(
@@ -40,15 +41,23 @@ async def enter_result(
             actor=actor,
             action=ACTION,
             detail=f"The event has not started yet (it starts {iso_utc(bout.event_at)}).",
-            details={"requested_winner": winner.value},
+            details=requested,
         )
-    bout.winner = winner
+    bout.outcome = outcome
+    winner = outcome.winner.value if outcome.winner else None
     await lifecycle.move_bout(
         session,
         bout=bout,
         to=BoutStatus.RESULT_ENTERED,
         actor=actor,
         action=ACTION,
-        details={"winner": winner.value},
+        details={"outcome": outcome.value, "winner": winner},
     )
-    return ResultOut(bout_id=bout.id, bout_status="result_entered", winner=winner.value)
+    return ResultOut.model_validate(
+        {
+            "bout_id": bout.id,
+            "bout_status": bout.status.value,
+            "winner": winner,
+            "outcome": outcome.value,
+        }
+    )

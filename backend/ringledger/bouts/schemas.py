@@ -59,6 +59,7 @@ class BoutView(BaseModel):
     title: str | None
     status: BoutStatus
     winner: Literal["A", "B"] | None
+    outcome: Literal["win_a", "win_b", "draw", "no_contest"] | None
     event_datetime_utc: str
     finish_after_utc: str
     cancel_after_utc: str

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringledger.bouts.models import Bout, Escrow, EscrowKind, EscrowStatus, Winner
+from ringledger.bouts.models import Bout, Escrow
+from ringledger.bouts.outcomes import plan_for, statuses_of
 from ringledger.bouts.schemas import BoutView, EscrowView, SigningView
 from ringledger.core.timeutil import iso_utc
 from ringledger.signing.models import SigningAttempt
@@ -31,15 +32,11 @@ async def latest_signing(
     return {attempt.escrow_id: attempt for attempt in rows}
 
 
-def loser_bonus_kind(winner: Winner) -> EscrowKind:
-    return EscrowKind.BONUS_B if winner == Winner.A else EscrowKind.BONUS_A
-
-
 def refund_pending(bout: Bout) -> bool:
-    """The loser's bonus is still locked on the ledger, waiting for its CancelAfter."""
-    if bout.winner is None:
+    """A bonus the outcome returns to the promoter is still locked, waiting for CancelAfter."""
+    if bout.outcome is None:
         return False
-    return bout.escrow(loser_bonus_kind(bout.winner)).status == EscrowStatus.CREATED
+    return plan_for(bout.outcome).refund_pending(statuses_of(bout.escrows))
 
 
 def escrow_view(escrow: Escrow, attempt: SigningAttempt | None) -> EscrowView:
@@ -75,6 +72,7 @@ def bout_view(bout: Bout, signing: dict[uuid.UUID, SigningAttempt]) -> BoutView:
         title=bout.title,
         status=bout.status,
         winner=bout.winner.value if bout.winner else None,
+        outcome=bout.outcome.value if bout.outcome else None,
         event_datetime_utc=iso_utc(bout.event_at) or "",
         finish_after_utc=iso_utc(bout.finish_after_at) or "",
         cancel_after_utc=iso_utc(bout.cancel_after_at) or "",

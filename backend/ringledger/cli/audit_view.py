@@ -22,7 +22,7 @@ _STYLES = {
     "declined": "yellow",
     "expired": "yellow",
 }
-_DETAIL_KEYS = ("payload_id", "tx_hash", "offer_sequence", "winner", "mode")
+_DETAIL_KEYS = ("payload_id", "tx_hash", "offer_sequence", "outcome", "mode")
 
 
 async def load(url: URL, bout_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
@@ -34,7 +34,7 @@ async def load(url: URL, bout_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[
         entries = await evidence_service.trail(session, bout=bout)
         facts = {
             "status": bout.status.value,
-            "winner": bout.winner.value if bout.winner else None,
+            "outcome": bout.outcome.value if bout.outcome else None,
             "title": bout.title,
         }
         return facts, [entry.model_dump(mode="json") for entry in entries]
@@ -53,8 +53,8 @@ def summarise(details: dict[str, Any]) -> str:
 
 def timeline(bout_id: uuid.UUID, facts: dict[str, Any], entries: list[dict[str, Any]]) -> Table:
     """One row per audit entry, coloured by outcome."""
-    winner = f", winner {facts['winner']}" if facts["winner"] else ""
-    table = Table(title=f"bout {bout_id}: {facts['status']}{winner}", title_justify="left")
+    outcome = f", outcome {facts['outcome']}" if facts["outcome"] else ""
+    table = Table(title=f"bout {bout_id}: {facts['status']}{outcome}", title_justify="left")
     for name in ("#", "at (UTC)", "actor", "action", "escrow", "outcome", "failure", "details"):
         table.add_column(name, overflow="fold")
     for entry in entries:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from sqlalchemy.engine import URL
 
 from ringledger.audit import evidence as evidence_service
-from ringledger.bouts import escrow_phase, payout_phase, result
+from ringledger.bouts import escrow_phase, payout_phase, result, withdraw
 from ringledger.bouts.models import Bout
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
@@ -23,6 +23,7 @@ ROUTES = {
     escrow_phase.PREPARE: "POST /bouts/{bout_id}/escrows/prepare",
     escrow_phase.CONFIRM: "POST /bouts/{bout_id}/escrows/confirm",
     result.ACTION: "POST /bouts/{bout_id}/result",
+    withdraw.ACTION: "POST /bouts/{bout_id}/withdraw",
     payout_phase.PREPARE: "POST /bouts/{bout_id}/payouts/prepare",
     payout_phase.CONFIRM: "POST /bouts/{bout_id}/payouts/confirm",
     "signing.escrow_create.reconcile": "POST /bouts/{bout_id}/escrows/signing/reconcile",

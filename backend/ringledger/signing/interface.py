@@ -12,6 +12,8 @@ from typing import Any, Protocol
 from ringledger.core.errors import UpstreamUnavailable
 from ringledger.signing.models import SigningStatus
 
+WITHDRAWN_REASON = "withdrawn by the service; it can no longer be signed"
+
 
 class SigningUnavailable(UpstreamUnavailable):
     """Xaman failed, timed out, rate-limited us or answered nonsense; nothing was changed."""
@@ -57,6 +59,15 @@ class SigningService(Protocol):
 
     async def cancel(self, *, payload_id: str) -> None:
         """Withdraw a sign request that a newer one replaces (best effort)."""
+        ...
+
+    async def withdraw(self, *, payload_id: str) -> PayloadOutcome:
+        """Withdraw a sign request for good and say where it stands afterwards.
+
+        `declined` or `expired` when it can no longer be signed; `signed` when it was signed
+        before it could be withdrawn; `open` when the signer has it open and it cannot be
+        withdrawn. Raise SigningUnavailable when the signing side cannot be asked.
+        """
         ...
 
     async def aclose(self) -> None:

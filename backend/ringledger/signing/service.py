@@ -226,6 +226,48 @@ async def _is_latest(session: AsyncSession, attempt: SigningAttempt) -> bool:
     return newest == attempt.id
 
 
+async def attempts_of(
+    session: AsyncSession, *, bout_id: uuid.UUID, phase: SigningPhase, status: SigningStatus
+) -> list[SigningAttempt]:
+    """A bout's attempts of one phase in one status, oldest first."""
+    rows = await session.scalars(
+        select(SigningAttempt)
+        .where(
+            SigningAttempt.bout_id == bout_id,
+            SigningAttempt.phase == phase,
+            SigningAttempt.status == status,
+        )
+        .order_by(SigningAttempt.created_at, SigningAttempt.id)
+    )
+    return list(rows)
+
+
+async def withdraw_request(
+    session: AsyncSession,
+    signing: SigningService,
+    *,
+    bout: Bout,
+    attempt: SigningAttempt,
+    actor: Actor,
+    action: str,
+) -> PayloadOutcome:
+    """Withdraw one sign request for good; a failure of the signing side is audited, then 502."""
+    try:
+        return await signing.withdraw(payload_id=attempt.payload_id)
+    except SigningUnavailable as error:
+        raise await _unavailable(
+            session, error, bout=bout, attempt=attempt, actor=actor, action=action
+        ) from None
+
+
+def close_withdrawn(attempt: SigningAttempt, outcome: PayloadOutcome) -> None:
+    """Record that a still-open attempt was withdrawn with its bout (what the signer last said)."""
+    if attempt.status != SigningStatus.OPEN:
+        return  # a reconcile or the webhook recorded its end meanwhile
+    attempt.status = outcome.status
+    attempt.status_reason = (outcome.reason or "")[:500] or None
+
+
 def failure_code_of(status: SigningStatus) -> str | None:
     return _FAILURE_FOR.get(status, (None, None))[0]
 
@@ -239,6 +281,7 @@ async def ask_status(
     observed_status: str | None,
     observed_tx_hash: str | None,
     actor: Actor,
+    action: str | None = None,
 ) -> PayloadOutcome:
     """The payload's outcome from the signing side; a Xaman failure is audited, then 502."""
     try:
@@ -248,15 +291,30 @@ async def ask_status(
             observed_tx_hash=observed_tx_hash,
         )
     except SigningUnavailable as error:
-        await audit.record(
-            session,
-            actor=actor,
-            action=f"signing.{attempt.phase.value}.reconcile",
-            entity_type="signing_attempt",
-            entity_id=attempt.id,
-            bout_id=bout.id,
-            outcome="xaman_unavailable",
-            details={"payload_id": attempt.payload_id, "reason": error.detail},
-        )
-        error.keep_changes = True
-        raise
+        raise await _unavailable(
+            session, error, bout=bout, attempt=attempt, actor=actor, action=action
+        ) from None
+
+
+async def _unavailable(
+    session: AsyncSession,
+    error: SigningUnavailable,
+    *,
+    bout: Bout,
+    attempt: SigningAttempt,
+    actor: Actor,
+    action: str | None,
+) -> SigningUnavailable:
+    """Audit that the signing side failed us about `attempt`; the 502 to raise keeps the row."""
+    await audit.record(
+        session,
+        actor=actor,
+        action=action or f"signing.{attempt.phase.value}.reconcile",
+        entity_type="signing_attempt",
+        entity_id=attempt.id,
+        bout_id=bout.id,
+        outcome="xaman_unavailable",
+        details={"payload_id": attempt.payload_id, "reason": error.detail},
+    )
+    error.keep_changes = True
+    return error

@@ -8,7 +8,7 @@ from typing import Any
 
 from ringledger.core.errors import BadRequest
 from ringledger.core.timeutil import utcnow
-from ringledger.signing.interface import PayloadOutcome, SignRequest
+from ringledger.signing.interface import WITHDRAWN_REASON, PayloadOutcome, SignRequest
 from ringledger.signing.models import SigningStatus
 
 _NAMESPACE = uuid.UUID("5b0c7d3e-8f11-4a55-9a7e-2d9a1c0f4b21")
@@ -58,6 +58,9 @@ class StubSigning:
 
     async def cancel(self, *, payload_id: str) -> None:
         return None
+
+    async def withdraw(self, *, payload_id: str) -> PayloadOutcome:
+        return PayloadOutcome(status=SigningStatus.DECLINED, reason=WITHDRAWN_REASON)
 
     async def aclose(self) -> None:
         return None

@@ -23,7 +23,12 @@ import httpx
 from ringledger.core.config import Settings
 from ringledger.core.metrics import OUTSIDE_CALLS
 from ringledger.core.timeutil import utcnow
-from ringledger.signing.interface import PayloadOutcome, SigningUnavailable, SignRequest
+from ringledger.signing.interface import (
+    WITHDRAWN_REASON,
+    PayloadOutcome,
+    SigningUnavailable,
+    SignRequest,
+)
 from ringledger.signing.models import SigningStatus
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,8 @@ CANCEL_REASONS = frozenset(
 )
 # cancel_with_reason's answer when Xaman does not know the payload: nothing left to withdraw.
 CANCEL_NOT_FOUND = "NOT_FOUND"
+# Cancel answers after which nobody can sign the payload any more.
+WITHDRAWN = frozenset({"OK", "ALREADY_CANCELLED", CANCEL_NOT_FOUND})
 
 _TX_HASH = re.compile(r"[0-9A-Fa-f]{64}")
 _SIGNATURE = re.compile(r"[0-9A-Fa-f]{40}")
@@ -124,6 +131,15 @@ class XamanSigning:
     async def cancel(self, *, payload_id: str) -> None:
         """DELETE /payload/{uuid}; every documented reason is a normal answer."""
         await self.cancel_with_reason(payload_id=payload_id)
+
+    async def withdraw(self, *, payload_id: str) -> PayloadOutcome:
+        """DELETE, then, unless Xaman cancelled it, GET: signed, opened or gone meanwhile?"""
+        reason = await self.cancel_with_reason(payload_id=payload_id)
+        if reason in WITHDRAWN:
+            return PayloadOutcome(status=SigningStatus.DECLINED, reason=WITHDRAWN_REASON)
+        # ALREADY_RESOLVED (signed or rejected), ALREADY_OPENED (still signable), ALREADY_EXPIRED
+        # (opened in time, it may still be signed): only Xaman's own status tells.
+        return await self.status(payload_id=payload_id, observed_status=None, observed_tx_hash=None)
 
     async def cancel_with_reason(self, *, payload_id: str) -> str:
         """Cancel; Xaman's `result.reason`, or NOT_FOUND when Xaman has no such payload."""

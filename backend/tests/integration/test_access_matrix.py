@@ -239,6 +239,15 @@ MATRIX: dict[Route, tuple[Expect, ...]] = {
         HIDDEN,
         FORBIDDEN,
     ),
+    # Last of the bout routes: the owner's withdrawal ends the draft the rows above act on.
+    Route("POST", f"{BOUT}/withdraw"): (
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        FORBIDDEN,
+        OK,
+        HIDDEN,
+        FORBIDDEN,
+    ),
     Route("POST", "/webhooks/xaman", callback): (UNSIGNED,) * 6,
 }
 # Which roles find the bout in GET /bouts.

@@ -180,3 +180,47 @@ def test_one_ledger_transaction_claimed_by_two_bouts_at_once(
         )
     ]
     assert created.count(shared) == 1
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_withdraw_racing_a_signed_reconcile_and_a_confirm(
+    remote: Api, server: str, database: URL, round_: int
+) -> None:
+    """A withdrawal and the requests that say money may be locked, all at once: either the bout
+    is withdrawn and nothing of it is signed or created, or it stays a draft that knows."""
+    flow = new_flow(remote)
+    assert flow.post("/escrows/prepare").status_code == 200
+    signing = flow.escrow("show_b")["signing"]
+    reconcile = {
+        "escrow_kind": "show_b",
+        "payload_id": signing["payload_id"],
+        "observed_status": "signed",
+        "observed_tx_hash": tx_hash(),
+    }
+    requests = [
+        ("POST", f"/bouts/{flow.id}/withdraw", {}, flow.promoter.headers),
+        ("POST", f"/bouts/{flow.id}/escrows/signing/reconcile", reconcile, flow.promoter.headers),
+        (
+            "POST",
+            f"/bouts/{flow.id}/escrows/confirm",
+            create_evidence(flow.escrow("bonus_a")),
+            headers(flow, f"race-{round_}"),
+        ),
+    ]
+    withdrawal, reconciled, confirmed = fire(requests, server)
+    assert {r.status_code for r in (withdrawal, reconciled, confirmed)} <= {200, 409}
+    status = db_state.bout_status(database, flow.id)
+    escrows = db_state.escrows(database, flow.id)
+    signed = db_state.rows(
+        database,
+        "SELECT count(*) AS n FROM signing_attempts WHERE bout_id = %s AND status = 'signed'",
+        flow.id,
+    )[0]["n"]
+    if withdrawal.status_code == 200:
+        assert status == "withdrawn"
+        assert reconciled.status_code == confirmed.status_code == 409
+        assert {row["status"] for row in escrows.values()} == {"planned"} and signed == 0
+    else:
+        assert status == "draft"
+        assert reconciled.status_code == 200 or confirmed.status_code == 200
+        assert signed == 1 or escrows["bonus_a"]["status"] == "created"

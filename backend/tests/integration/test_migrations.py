@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -107,3 +108,25 @@ def test_production_refuses_to_run_below_head(empty_database: URL) -> None:
     with pytest.raises(migrations.SchemaNotAtHead):
         migrations.prepare_schema(settings, empty_database)
     assert "users" not in tables(empty_database)
+
+
+def test_outcomes_downgrade_refuses_to_lose_a_draw(empty_database: URL) -> None:
+    migrations.upgrade(empty_database)
+    users = [uuid.uuid4() for _ in range(3)]
+    with psycopg.connect(libpq(empty_database), autocommit=True) as conn:
+        for user_id, role in zip(users, ("promoter", "fighter", "fighter"), strict=True):
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, role) VALUES (%s, %s, 'x', %s)",
+                (user_id, f"{user_id}@example.com", role),
+            )
+        conn.execute(
+            "INSERT INTO bouts (id, status, outcome, promoter_user_id, fighter_a_user_id,"
+            " fighter_b_user_id, promoter_xrpl_address, event_at, finish_after_at,"
+            " cancel_after_at, finish_after_ripple, cancel_after_ripple)"
+            " VALUES (%s, 'result_entered', 'draw', %s, %s, %s, 'rAddress', now(), now(), now(),"
+            " 1, 2)",
+            (uuid.uuid4(), *users),
+        )
+    with pytest.raises(RuntimeError, match="refusing to downgrade"):
+        command.downgrade(migrations.alembic_config(empty_database), "0002")
+    assert migrations.current_revision(empty_database) == migrations.head_revision()

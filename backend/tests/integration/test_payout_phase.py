@@ -41,6 +41,7 @@ class TestResult:
             "bout_id": created.id,
             "bout_status": "result_entered",
             "winner": "B",
+            "outcome": "win_b",
         }
         again = created.post("/result", {"winner": "A"}, who=admin)
         assert again.status_code == 409 and again.json()["code"] == "state_conflict"

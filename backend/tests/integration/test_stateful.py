@@ -1,6 +1,7 @@
 """A hypothesis state machine drives random sequences of API calls, valid and invalid, and
-checks after every step: statuses only move along the tables, money is conserved, the audit
-trail matches the moves, and nothing answers 5xx."""
+checks after every step: statuses only move along the tables, money is conserved (every escrow
+ends locked, paid to its fighter or refunded, as the outcome says), no preimage is revealed
+without a winner, the audit trail matches the moves, and nothing answers 5xx."""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from hypothesis.stateful import (
 from sqlalchemy.engine import URL
 
 from ringledger.bouts.lifecycle import BOUT_TRANSITIONS, ESCROW_TRANSITIONS
-from ringledger.bouts.models import BoutStatus, EscrowStatus
+from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome
+from ringledger.bouts.outcomes import plan_for
 from tests.support import db_state
 from tests.support.api import Account, Api, future_event, insert_admin
 from tests.support.database import libpq
-from tests.support.flow import KINDS, Flow, create_evidence, payout_evidence
+from tests.support.flow import KINDS, Flow, create_evidence, guard_of, payout_evidence
 
 EXAMPLES = int(os.environ.get("RINGLEDGER_STATEFUL_EXAMPLES", "200"))
 CREATE_FAULTS = st.sampled_from(
@@ -42,6 +44,9 @@ CREATE_FAULTS = st.sampled_from(
 PAYOUT_FAULTS = st.sampled_from(
     [{}, {}, {"engine_result": "temMALFORMED"}, {"validated": False}, {"close_time_ripple": 0}]
 )
+RESULTS = st.sampled_from(
+    [{"winner": "A"}, {"winner": "B"}, {"outcome": "draw"}, {"outcome": "no_contest"}]
+)
 
 
 class LifecycleMachine(RuleBasedStateMachine):
@@ -56,6 +61,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.seen_escrows: dict[str, dict[str, str]] = {}
         self.sent: list[tuple[str, str, dict[str, Any], str, bytes, int]] = []
         self.flows: dict[str, Flow] = {}
+        # Every payout transaction the service handed out, by bout: what it revealed.
+        self.prepared: dict[str, list[dict[str, Any]]] = {}
 
     @initialize()
     def cast(self) -> None:
@@ -91,15 +98,17 @@ class LifecycleMachine(RuleBasedStateMachine):
         flow = self.flows[bout_id]
         signing = flow.escrow(kind)["signing"]
         payload_id = signing["payload_id"] if signing else str(uuid.uuid4())
-        phase = "/payouts" if flow.get().json()["winner"] else "/escrows"
+        phase = "/payouts" if flow.get().json()["outcome"] else "/escrows"
         body = {"escrow_kind": kind, "payload_id": payload_id, "observed_status": observed}
-        self.check(flow.post(f"{phase}/signing/reconcile", body), {200, 400, 404})
+        self.check(flow.post(f"{phase}/signing/reconcile", body), {200, 400, 404, 409})
 
-    @rule(bout_id=bouts, winner=st.sampled_from(["A", "B"]))
-    def enter_result(self, bout_id: str, winner: str) -> None:
-        self.check(
-            self.flows[bout_id].post("/result", {"winner": winner}, who=self.admin), {200, 409}
-        )
+    @rule(bout_id=bouts, result=RESULTS)
+    def enter_result(self, bout_id: str, result: dict[str, str]) -> None:
+        self.check(self.flows[bout_id].post("/result", result, who=self.admin), {200, 409})
+
+    @rule(bout_id=bouts)
+    def withdraw(self, bout_id: str) -> None:
+        self.check(self.flows[bout_id].post("/withdraw"), {200, 409})
 
     @rule(bout_id=bouts, kind=st.sampled_from(KINDS), fault=PAYOUT_FAULTS)
     def confirm_payout(self, bout_id: str, kind: str, fault: dict[str, Any]) -> None:
@@ -110,15 +119,14 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         view = flow.get().json()
         items = {item["escrow_kind"]: item for item in prepared.json()["escrows"]}
+        self.prepared.setdefault(bout_id, []).extend(items.values())
         if kind not in items:
             return
         escrow = next(e for e in view["escrows"] if e["escrow_kind"] == kind)
-        loser = "bonus_b" if view["winner"] == "A" else "bonus_a"
-        guard = escrow["cancel_after_ripple"] if kind == loser else escrow["finish_after_ripple"]
         self.send(
             flow,
             "/payouts/confirm",
-            payout_evidence({**items[kind], "_guard": guard}, **fault),
+            payout_evidence({**items[kind], "_guard": guard_of(items[kind], escrow)}, **fault),
             {200, 409, 422},
         )
 
@@ -159,11 +167,18 @@ class LifecycleMachine(RuleBasedStateMachine):
                     or EscrowStatus(row["status"]) in ESCROW_TRANSITIONS[EscrowStatus(old)]
                 )
                 previous[kind] = row["status"]
-            self.money_is_conserved(status, escrows)
+            outcome = db_state.rows(
+                self.database, "SELECT outcome FROM bouts WHERE id = %s", bout_id
+            )[0]["outcome"]
+            self.money_is_conserved(status, outcome, escrows)
+            self.nothing_revealed_without_a_winner(bout_id, outcome)
             self.audit_matches(bout_id, escrows)
 
     @staticmethod
-    def money_is_conserved(status: str, escrows: dict[str, dict[str, Any]]) -> None:
+    def money_is_conserved(
+        status: str, outcome: str | None, escrows: dict[str, dict[str, Any]]
+    ) -> None:
+        """Every escrow is locked, paid to its fighter or refunded, as the outcome allows."""
         total = sum(row["amount_drops"] for row in escrows.values())
         buckets = {"planned": 0, "created": 0, "finished": 0, "cancelled": 0}
         for row in escrows.values():
@@ -173,16 +188,28 @@ class LifecycleMachine(RuleBasedStateMachine):
         if status == "draft":
             assert set(statuses.values()) <= {"planned", "created"}
             assert set(statuses.values()) != {"created"}
+        elif status == "withdrawn":
+            assert set(statuses.values()) == {"planned"}
         else:
             assert "planned" not in statuses.values()
-        if "cancelled" in statuses.values():
-            assert [k for k, v in statuses.items() if v == "cancelled"] in (
-                ["bonus_a"],
-                ["bonus_b"],
-            )
-            assert statuses["bonus_a"] != statuses["bonus_b"]
+        if outcome is None:
+            assert not {"finished", "cancelled"} & set(statuses.values())
+            return
+        plan = plan_for(Outcome(outcome))
+        for kind, escrow_status in statuses.items():
+            if escrow_status == "finished":
+                assert EscrowKind(kind) in plan.paid_out, (outcome, kind)
+            if escrow_status == "cancelled":
+                assert EscrowKind(kind) in plan.refunds, (outcome, kind)
         if status == "closed":
-            assert statuses["show_a"] == statuses["show_b"] == "finished"
+            assert all(statuses[kind.value] == "finished" for kind in plan.paid_out)
+
+    def nothing_revealed_without_a_winner(self, bout_id: str, outcome: str | None) -> None:
+        """A fulfillment goes out only in the winner's bonus finish, never without a winner."""
+        winner_bonus = {"win_a": "bonus_a", "win_b": "bonus_b"}.get(outcome or "")
+        for item in self.prepared.get(bout_id, []):
+            revealed = "Fulfillment" in item["unsigned_tx"]
+            assert revealed == (item["escrow_kind"] == winner_bonus), (outcome, item)
 
     def audit_matches(self, bout_id: str, escrows: dict[str, dict[str, Any]]) -> None:
         applied = [r for r in db_state.audit(self.database, bout_id) if r["outcome"] == "applied"]
@@ -197,8 +224,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             for r in applied
             if r["entity_type"] == "bout" and "to" in r["details"]
         ]
-        order = [s.value for s in BoutStatus]
         status = db_state.bout_status(self.database, bout_id)
+        if status == "withdrawn":
+            assert bout_moves == ["withdrawn"]
+            return
+        order = [s.value for s in BoutStatus if s is not BoutStatus.WITHDRAWN]
         assert bout_moves == order[1 : order.index(status) + 1]
 
 

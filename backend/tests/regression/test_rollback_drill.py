@@ -1,6 +1,6 @@
-"""The runbook's rollback drill on a fresh database: upgrade to head, seed, downgrade one
-revision under control, boot the service pinned to it (no implicit migration), pass the smoke
-gates, upgrade again, and find every seeded row intact."""
+"""The runbook's rollback drill on a fresh database: upgrade to head, seed, downgrade under
+control to the revision the previous release expects, boot that previous release (its real code,
+from git history), pass the smoke gates, upgrade again, and find every seeded row intact."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from tests.support.api import PASSWORD, Account, Api, insert_admin
 from tests.support.database import create_database, drop_database, libpq
 from tests.support.live import live_server
 from tests.support.operator import environment, run_cli, smoke_bouts
+from tests.support.previous_release import previous_release
 
 pytestmark = pytest.mark.no_db
 
-PREVIOUS = "0001"
+PINNABLE = "0001"  # any known revision below head, for the pin's own refusal test
 # Table -> primary key, for every table the seed writes.
 SEEDED_TABLES = {
     "users": "id",
@@ -62,13 +63,6 @@ def seed(url: URL, data_dir: Path) -> tuple[Account, str, str]:
         return smoke_bouts(api, admin)
 
 
-def indexes(url: URL) -> set[str]:
-    found = db_state.rows(
-        url, "SELECT indexname FROM pg_indexes WHERE tablename = 'signing_attempts'"
-    )
-    return {row["indexname"] for row in found}
-
-
 def smoke(env: dict[str, str], base_url: str, promoter: Account, draft: str, fought: str) -> Any:
     return run_cli(
         env,
@@ -79,36 +73,36 @@ def smoke(env: dict[str, str], base_url: str, promoter: Account, draft: str, fou
     )
 
 
-def test_downgrade_boot_smoke_upgrade(fresh_database: URL, tmp_path: Path) -> None:
+def test_downgrade_boot_the_previous_release_smoke_upgrade(
+    fresh_database: URL, tmp_path: Path
+) -> None:
     head = migrations.head_revision()
-    assert head != PREVIOUS, "the drill needs a revision to roll back"
+    release = previous_release(tmp_path / "previous")
+    assert release.head != head, "the drill needs a revision to roll back"
     env = environment(fresh_database, tmp_path)
     assert run_cli(env, "migrate", "upgrade").exit_code == 0
     promoter, draft, fought = seed(fresh_database, tmp_path)
     seeded = snapshot(fresh_database)
 
-    downgraded = run_cli(env, "migrate", "downgrade", PREVIOUS)
+    downgraded = run_cli(env, "migrate", "downgrade", release.head)
     assert downgraded.exit_code == 0, downgraded.output
-    assert migrations.current_revision(fresh_database) == PREVIOUS
-    assert "ix_signing_attempts_status" in indexes(fresh_database)
-    pinned = {**env, "RINGLEDGER_SCHEMA_REVISION": PREVIOUS}
-    current = run_cli(pinned, "migrate", "current")
-    assert f"current: {PREVIOUS} (head: {head}, pinned: {PREVIOUS})" in current.stdout
+    assert migrations.current_revision(fresh_database) == release.head
+    current = run_cli(env, "migrate", "current")
+    assert f"current: {release.head} (head: {head})" in current.stdout
 
     with live_server(
-        fresh_database, tmp_path, workers=1, RINGLEDGER_SCHEMA_REVISION=PREVIOUS
+        fresh_database, tmp_path, workers=1, PYTHONPATH=str(release.backend)
     ) as base_url:
         gates = smoke(env, base_url, promoter, draft, fought)
-    assert gates.exit_code == 0, gates.output
-    assert f"schema at {PREVIOUS}" in gates.stdout
+    assert gates.exit_code == 0, f"previous release {release.commit}:\n{gates.output}"
+    assert f"schema at {release.head}" in gates.stdout
     assert "smoke passed: 5/5 gates" in gates.stdout
-    # Booting pinned never migrated: the schema is still where the operator put it.
-    assert migrations.current_revision(fresh_database) == PREVIOUS
+    # The previous release is at its own head: it found nothing to migrate.
+    assert migrations.current_revision(fresh_database) == release.head
 
     upgraded = run_cli(env, "migrate", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert migrations.current_revision(fresh_database) == head
-    assert "ix_signing_attempts_status_created_at" in indexes(fresh_database)
     after = snapshot(fresh_database)
     for table in UNTOUCHED:
         assert after[table] == seeded[table], f"{table} changed across the rollback"
@@ -122,8 +116,8 @@ def test_a_pinned_service_refuses_a_schema_at_another_revision(
     fresh_database: URL, tmp_path: Path
 ) -> None:
     migrations.upgrade(fresh_database)
-    settings = test_settings(fresh_database, tmp_path, RINGLEDGER_SCHEMA_REVISION=PREVIOUS)
-    with pytest.raises(migrations.SchemaNotAtHead, match=f"downgrade {PREVIOUS}"):
+    settings = test_settings(fresh_database, tmp_path, RINGLEDGER_SCHEMA_REVISION=PINNABLE)
+    with pytest.raises(migrations.SchemaNotAtHead, match=f"downgrade {PINNABLE}"):
         migrations.prepare_schema(settings, fresh_database)
     unknown = test_settings(fresh_database, tmp_path, RINGLEDGER_SCHEMA_REVISION="9999")
     with pytest.raises(migrations.SchemaNotAtHead, match="not a known revision"):

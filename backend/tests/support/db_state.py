@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import psycopg
@@ -37,3 +38,22 @@ def escrows(database: URL, bout_id: str) -> dict[str, dict[str, Any]]:
 
 def bout_status(database: URL, bout_id: str) -> str:
     return str(rows(database, "SELECT status FROM bouts WHERE id = %s", bout_id)[0]["status"])
+
+
+def wait_for_lock_waiters(database: URL, count: int = 1, *, timeout: float = 15.0) -> None:
+    """Return once `count` sessions of this database are waiting on a lock (pg_stat_activity).
+
+    Tests that must order concurrent requests observe the blocked backend instead of sleeping
+    and hoping it got there.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = rows(
+            database,
+            "SELECT count(*) AS n FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        if found[0]["n"] >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no {count} session(s) waiting on a lock after {timeout} s")

@@ -53,6 +53,13 @@ def payout_evidence(item: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def guard_of(item: dict[str, Any], escrow: dict[str, Any]) -> int:
+    """The ledger time a prepared payout must pass: CancelAfter for a cancel, else FinishAfter."""
+    if item["action"] == "cancel":
+        return int(escrow["cancel_after_ripple"])
+    return int(escrow["finish_after_ripple"])
+
+
 def tx_guard(item: dict[str, Any]) -> int:
     """FinishAfter or CancelAfter of the escrow an item settles (from the bout's plan)."""
     return int(item["_guard"])
@@ -91,25 +98,14 @@ class Flow:
             assert response.status_code == 200, response.text
 
     def prepare_payouts(self) -> dict[str, dict[str, Any]]:
+        """The prepared payouts by kind, each with the ledger time guard it must pass."""
         response = self.post("/payouts/prepare")
         assert response.status_code == 200, response.text
-        view = self.get().json()
-        guards = {
-            item["escrow_kind"]: (
-                item["cancel_after_ripple"]
-                if item["escrow_kind"] == self.loser_bonus(view)
-                else item["finish_after_ripple"]
-            )
-            for item in view["escrows"]
-        }
+        escrows = {item["escrow_kind"]: item for item in self.get().json()["escrows"]}
         return {
-            item["escrow_kind"]: {**item, "_guard": guards[item["escrow_kind"]]}
+            item["escrow_kind"]: {**item, "_guard": guard_of(item, escrows[item["escrow_kind"]])}
             for item in response.json()["escrows"]
         }
-
-    @staticmethod
-    def loser_bonus(view: dict[str, Any]) -> str:
-        return "bonus_b" if view["winner"] == "A" else "bonus_a"
 
     def confirm_payout(self, item: dict[str, Any], **overrides: Any):
         return self.post(
