@@ -86,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Fighter purse settlement through XRP Ledger escrows",
         lifespan=lifespan,
+        # The interactive pages load scripts from a CDN and inline, which the console's
+        # Content-Security-Policy forbids; the document itself stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     handlers.install(app)

@@ -1,4 +1,4 @@
-"""ASGI middleware: request id, 64 KiB body limit, access log line and request metrics."""
+"""ASGI middleware: request id, security headers, 64 KiB body limit, access log and metrics."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class RequestContextMiddleware:
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(_protections(headers))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -57,6 +58,36 @@ class RequestContextMiddleware:
             _finish(scope, status["code"], time.perf_counter() - started)
             log_fields_var.reset(fields_token)
             request_id_var.reset(id_token)
+
+
+# The console is the service's own scripts and styles only (no inline script, no third-party
+# origin); QR codes are drawn into data: images. Nothing may frame a page of ours (clickjacking),
+# no response is content-sniffed, and no address of ours leaks as a Referer to explorer links.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_ALWAYS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# API answers (JSON, the metrics text) may carry tokens or account data: never stored by a
+# browser or a shared cache (OAuth 2.0, RFC 6749 §5.1, for the token response).
+_NO_STORE = (b"cache-control", b"no-store")
+_API_TYPES = (b"application/json", b"text/plain")
+
+
+def _protections(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The security headers every response gets; `no-store` for every API answer."""
+    names = {name.lower() for name, _ in headers}
+    added = [header for header in _ALWAYS if header[0] not in names]
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    if content_type.startswith(_API_TYPES) and b"cache-control" not in names:
+        added.append(_NO_STORE)
+    return added
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
