@@ -29,6 +29,7 @@ from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.fighters.router import router as fighters_router
 from ringledger.ledger.factory import build_ledger
+from ringledger.ledger.interface import LedgerUnavailable, LedgerVerifier, NetworkMismatch
 from ringledger.signing.factory import build_signing
 from ringledger.signing.router import router as webhook_router
 from ringledger.web.static import mount_console
@@ -69,12 +70,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.preimage_cipher  # noqa: B018 - load (or create) the key before the first request
     app.state.signing = build_signing(settings)
     app.state.ledger = build_ledger(settings)
+    await _check_ledger_network(app.state.ledger)
     try:
         yield
     finally:
         await app.state.signing.aclose()
         await app.state.ledger.aclose()
         await engine.dispose()
+
+
+async def _check_ledger_network(ledger: LedgerVerifier) -> None:
+    """Refuse to start on a node of another network; a node that is down only delays confirms."""
+    try:
+        await ledger.check_network()
+    except NetworkMismatch as error:
+        raise ConfigurationRefused(f"refusing to start: {error.detail}") from None
+    except LedgerUnavailable as error:
+        log.warning(
+            "could not ask the XRPL node which network it follows (%s); confirms wait for it",
+            error.detail,
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

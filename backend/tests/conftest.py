@@ -53,6 +53,8 @@ def test_settings(database: URL, data_dir: Path, **overrides: object) -> Setting
         "RINGLEDGER_PASSWORD_HASHING": "fast",  # pragma: allowlist secret
         "XAMAN_MODE": "stub",
         "XRPL_MODE": "stub",
+        # Suites create thousands of accounts from one client address.
+        "RINGLEDGER_REGISTER_MAX_PER_CLIENT": 1_000_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -2,7 +2,10 @@ from ringledger.core.errors import Conflict, NotAuthenticated
 
 
 class EmailTaken(Conflict):
+    """The row counting the registration attempt is kept (the hash was spent all the same)."""
+
     code = "email_taken"
+    keep_changes = True
 
 
 class CredentialsInvalid(NotAuthenticated):

@@ -1,12 +1,20 @@
-"""/auth: register, login, me."""
+"""/auth: register, login, me, password."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from ringledger.auth import service
 from ringledger.auth.models import User, UserRole
-from ringledger.auth.schemas import LoginRequest, RegisterRequest, TokenOut, UserOut
+from ringledger.auth.schemas import (
+    LoginRequest,
+    PasswordChangeRequest,
+    RegisterRequest,
+    TokenOut,
+    UserOut,
+)
+from ringledger.auth.service import LoginLimits
+from ringledger.core.client import client_address
 from ringledger.core.deps import CurrentUser, SessionDep, SettingsDep
 from ringledger.core.openapi import errors
 
@@ -21,10 +29,15 @@ def user_out(user: User) -> UserOut:
     "/register",
     status_code=status.HTTP_201_CREATED,
     operation_id="register",
-    responses=errors(409, 422),
+    responses=errors(409, 422, 429),
 )
-async def register(body: RegisterRequest, request: Request, session: SessionDep) -> UserOut:
-    """Create a promoter or fighter account."""
+async def register(
+    body: RegisterRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> UserOut:
+    """Create a promoter or fighter account (a few per client address and hour)."""
+    await service.count_registration(
+        session, client=client_address(request), limit=settings.RINGLEDGER_REGISTER_MAX_PER_CLIENT
+    )
     user = await service.register(
         session,
         passwords=request.app.state.passwords,
@@ -45,14 +58,14 @@ async def login(
         passwords=request.app.state.passwords,
         email=body.email,
         password=body.password,
-        client=request.client.host if request.client else "unknown",
-        window=settings.RINGLEDGER_LOGIN_WINDOW,
-        max_per_email=settings.RINGLEDGER_LOGIN_MAX_FAILURES_PER_EMAIL,
-        max_per_client=settings.RINGLEDGER_LOGIN_MAX_FAILURES_PER_CLIENT,
+        client=client_address(request),
+        limits=LoginLimits.from_settings(settings),
     )
     tokens = request.app.state.tokens
     return TokenOut(
-        access_token=tokens.issue(user_id=user.id, role=user.role.value),
+        access_token=tokens.issue(
+            user_id=user.id, role=user.role.value, version=user.token_version
+        ),
         expires_in=int(tokens.lifetime.total_seconds()),
     )
 
@@ -61,3 +74,29 @@ async def login(
 async def me(user: CurrentUser) -> UserOut:
     """The account behind the bearer token."""
     return user_out(user)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="changePassword",
+    responses=errors(401, 422, 429),
+)
+async def change_password(
+    body: PasswordChangeRequest,
+    user: CurrentUser,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Change the password; every token issued before stops working (sign in again)."""
+    await service.change_password(
+        session,
+        passwords=request.app.state.passwords,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client=client_address(request),
+        limits=LoginLimits.from_settings(settings),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,35 +2,58 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 
 
+MAX_EMAIL = 254  # RFC 5321's limit on a forward path, and the column's width
+
+
+def normalize_email(value: str) -> str:
+    """How an email is stored and compared: NFKC, then case-folded (`Straße` = `STRASSE`)."""
+    folded = unicodedata.normalize("NFKC", value.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def _normalized_email(value: str) -> str:
+    # The length is checked on the normalised form: case folding can lengthen a string
+    # ("İ" becomes two code points), and that form is what gets stored and compared.
+    email = normalize_email(value)
+    if len(email) > MAX_EMAIL:
+        raise ValueError(f"the email is longer than {MAX_EMAIL} characters once normalised")
+    return email
+
+
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr = Field(max_length=254)
+    email: Annotated[EmailStr, AfterValidator(_normalized_email)] = Field(max_length=MAX_EMAIL)
     password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
     role: Literal["promoter", "fighter"] = Field(
         description="Self-registration creates promoters and fighters only."
     )
 
-    @field_validator("email")
-    @classmethod
-    def lower_email(cls, value: str) -> str:
-        return value.lower()
-
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=254)
+    email: Annotated[str, AfterValidator(_normalized_email)] = Field(
+        min_length=1, max_length=MAX_EMAIL
+    )
     password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+
+
+class PasswordChangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    new_password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
 
 
 class UserOut(BaseModel):

@@ -65,6 +65,11 @@ async def idempotent(
     except RingLedgerError as error:
         if not error.keep_changes:
             raise
+        if error.status >= 500:
+            # A fault of the server's own: its audit row is kept, the key is not spent, so the
+            # same request succeeds once the fault is mended.
+            await idempotency.release(session, record_id=claim.record_id)
+            raise
         add_log_fields(error_code=error.code, failure_code=error.extra.get("failure_code"))
         outcome = Outcome(error.status, _dump(error.body()))
     await idempotency.store(session, record_id=claim.record_id, outcome=outcome)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import conditions, lifecycle, transactions
+from ringledger.bouts import lifecycle, preimages, transactions
 from ringledger.bouts.confirm import hold_signing_lock, lock_bout, observe, refuse_bad_evidence
 from ringledger.bouts.escrow_phase import issue_or_audit, sign_request_out
 from ringledger.bouts.flow_schemas import (
@@ -22,7 +21,6 @@ from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowStatus
 from ringledger.bouts.outcomes import PayoutPlan, plan_for, statuses_of
 from ringledger.bouts.views import refund_pending
 from ringledger.core.config import Settings
-from ringledger.core.errors import RingLedgerError
 from ringledger.core.timeutil import from_ripple, iso_utc
 from ringledger.ledger import evidence
 from ringledger.ledger.evidence import PayoutAction
@@ -36,31 +34,31 @@ CONFIRM = "escrow.confirm_payout"
 PAYING = frozenset({BoutStatus.RESULT_ENTERED, BoutStatus.PAYOUTS_IN_PROGRESS})
 
 
-class PreimageKeyMismatch(RingLedgerError):
-    """A server configuration fault, never the caller's: the data was encrypted with another key."""
-
-    status = 500
-    code = "preimage_key_mismatch"
-
-
 def plan_of(bout: Bout) -> PayoutPlan:
     assert bout.outcome is not None, "payouts exist only once a result is entered"
     return plan_for(bout.outcome)
 
 
-def winner_fulfillment(bout: Bout, escrow: Escrow, cipher: Any) -> str | None:
+async def winner_fulfillment(
+    session: AsyncSession,
+    *,
+    bout: Bout,
+    escrow: Escrow,
+    settings: Settings,
+    actor: Actor,
+    action: str,
+) -> str | None:
     """The platform's fulfillment, for a winner's bonus only (no other is ever revealed)."""
     if not plan_of(bout).reveals(escrow.kind):
         return None
-    assert escrow.preimage_ciphertext is not None
-    try:
-        preimage = cipher.decrypt(escrow.preimage_ciphertext.encode())
-    except InvalidToken as error:
-        raise PreimageKeyMismatch(
-            "The configured RINGLEDGER_PREIMAGE_KEY cannot decrypt this bout's bonus condition. "
-            "After a key rotation the old key must stay in the list, after the new one."
-        ) from error
-    return conditions.fulfillment_hex(preimage)
+    return await preimages.fulfillment(
+        session,
+        bout=bout,
+        escrow=escrow,
+        cipher=settings.preimage_cipher,
+        actor=actor,
+        action=action,
+    )
 
 
 def payouts_open(bout: Bout) -> bool:
@@ -68,7 +66,9 @@ def payouts_open(bout: Bout) -> bool:
     return bout.status in PAYING or (bout.status == BoutStatus.CLOSED and refund_pending(bout))
 
 
-def _draft(bout: Bout, escrow: Escrow, settings: Settings) -> tuple[signing_service.Draft, str]:
+def _draft(
+    bout: Bout, escrow: Escrow, settings: Settings, fulfillment: str | None
+) -> tuple[signing_service.Draft, str]:
     action = plan_of(bout).action(escrow.kind)
     if action is PayoutAction.CANCEL:
         tx = transactions.escrow_cancel(escrow)
@@ -77,9 +77,7 @@ def _draft(bout: Bout, escrow: Escrow, settings: Settings) -> tuple[signing_serv
         words = f"return fighter {escrow.kind.corner.value}'s bonus to the promoter"
     else:
         tx = transactions.escrow_finish(
-            escrow,
-            fulfillment_hex=winner_fulfillment(bout, escrow, settings.preimage_cipher),
-            base_fee_drops=settings.XRPL_BASE_FEE_DROPS,
+            escrow, fulfillment_hex=fulfillment, base_fee_drops=settings.XRPL_BASE_FEE_DROPS
         )
         not_before = escrow.finish_after_ripple
         words = f"release the {escrow.kind.value.replace('_', ' ')} escrow to its fighter"
@@ -109,11 +107,14 @@ async def prepare(
                 f"while the loser's refund is pending); the bout is {bout.status.value}."
             ),
         )
-    drafted = [
-        _draft(bout, escrow, settings)
-        for escrow in bout.escrows
-        if escrow.status == EscrowStatus.CREATED
-    ]
+    drafted = []
+    for escrow in bout.escrows:
+        if escrow.status != EscrowStatus.CREATED:
+            continue
+        fulfillment = await winner_fulfillment(
+            session, bout=bout, escrow=escrow, settings=settings, actor=actor, action=PREPARE
+        )
+        drafted.append(_draft(bout, escrow, settings, fulfillment))
     drafts = [draft for draft, _ in drafted]
     issued = await issue_or_audit(
         session,
@@ -191,7 +192,9 @@ async def confirm(
             ),
         )
     action = plan_of(bout).action(escrow.kind)
-    fulfillment = winner_fulfillment(bout, escrow, settings.preimage_cipher)
+    fulfillment = await winner_fulfillment(
+        session, bout=bout, escrow=escrow, settings=settings, actor=actor, action=CONFIRM
+    )
     await refuse_bad_evidence(
         session,
         bout=bout,

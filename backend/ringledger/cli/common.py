@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -84,6 +85,16 @@ def wide_console() -> Console:
     """The standard output console; 160 columns when it is a file or a pipe, not 80."""
     # Tables captured for an incident record should not wrap every cell.
     return console if console.is_terminal else Console(width=160)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an interface only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def not_found(what: str) -> typer.Exit:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ringledger.cli import audit_view, common, evidence, reconcile_worker, smoke
+from ringledger.cli import audit_view, common, evidence, reconcile_worker, rotate_key, smoke
 from ringledger.cli.common import console, errors
 from ringledger.core import migrations
 
@@ -33,6 +33,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=32, help="API worker processes.")] = 1,
+    allow_stub_modes_on_network: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stub-modes-on-network",
+            help="Serve XAMAN_MODE/XRPL_MODE=stub on an address other than loopback "
+            "(RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK=true does the same).",
+        ),
+    ] = False,
 ) -> None:
     """Run the API and the web console (migrating first only where that is allowed)."""
     import signal
@@ -40,6 +48,16 @@ def serve(
     import uvicorn
 
     settings = common.load_settings()
+    allowed = allow_stub_modes_on_network or settings.RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK
+    if settings.stub_modes and not allowed and not common.is_loopback(host):
+        # In stub mode any caller can "confirm" invented escrows: never by omission on a network.
+        errors.print(
+            f"[red]refused:[/red] {' and '.join(f'{name}=stub' for name in settings.stub_modes)} "
+            f"on {host}, which is not a loopback address. Stub modes trust the evidence clients "
+            "send; set the real modes (XAMAN_MODE=api, XRPL_MODE=rpc), listen on 127.0.0.1, or "
+            "say you mean it with --allow-stub-modes-on-network."
+        )
+        raise typer.Exit(common.EXIT_CONFIG)
     url = common.ready_database(settings)
     # Workers connect to the same server the parent prepared (the embedded one stays up while
     # this process lives).
@@ -50,6 +68,7 @@ def serve(
     # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through SystemExit instead
     # lets the exit hooks run, which stop the embedded PostgreSQL this process started.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    trusted = settings.trusted_proxies
     uvicorn.run(
         "ringledger.main:create_asgi",
         factory=True,
@@ -59,6 +78,9 @@ def serve(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # X-Forwarded-For is honoured only from the proxies the operator lists (none by default).
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
 
 
@@ -185,11 +207,40 @@ def create_admin(
     console.print(f"admin created: {email} ({user_id})")
 
 
+def _switch_account(email: str, *, disabled: bool) -> None:
+    from ringledger.auth import service
+
+    settings = common.load_settings()
+    url = common.ready_database(settings)
+
+    async def switch() -> bool:
+        async with common.unit_of_work(url) as session:
+            return await service.set_disabled(session, email=email, disabled=disabled) is not None
+
+    if not common.run_async(switch):
+        raise common.not_found(f"an account with the email {email}")
+    state = "disabled: its tokens and logins are refused" if disabled else "enabled"
+    console.print(f"{email} {state}")
+
+
+@users_app.command("disable")
+def disable_user(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Refuse every token and login of an account (its tokens stay revoked after enable)."""
+    _switch_account(email, disabled=True)
+
+
+@users_app.command("enable")
+def enable_user(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Let a disabled account sign in again."""
+    _switch_account(email, disabled=False)
+
+
 # Incident and day-2 commands; their code lives in modules of their own.
 app.command("evidence")(evidence.evidence)
 app.command("audit")(audit_view.audit)
 app.command("reconcile")(reconcile_worker.reconcile)
 app.command("smoke")(smoke.smoke)
+app.command("rotate-preimage-key")(rotate_key.rotate_preimage_key)
 
 
 @app.command("purge-idempotency")
@@ -210,6 +261,36 @@ def purge_idempotency() -> None:
 
     removed = common.run_async(purge)
     console.print(f"purged {removed} stored outcome(s) older than {retention}")
+
+
+@app.command("purge")
+def purge_expired() -> None:
+    """Delete everything past its retention: stored confirm outcomes (as purge-idempotency),
+    failed logins outside RINGLEDGER_LOGIN_WINDOW, and registrations older than an hour.
+
+    Run it daily from cron; no throttle or replay ever needs what it deletes.
+    """
+    from ringledger.auth import service as auth
+    from ringledger.idempotency import service as idempotency
+
+    settings = common.load_settings()
+    url = common.ready_database(settings)
+
+    async def purge() -> tuple[int, int, int]:
+        async with common.unit_of_work(url) as session:
+            outcomes = await idempotency.purge(
+                session, older_than=settings.RINGLEDGER_IDEMPOTENCY_RETENTION
+            )
+            failures, registrations = await auth.purge_throttles(
+                session, login_window=settings.RINGLEDGER_LOGIN_WINDOW
+            )
+            return outcomes, failures, registrations
+
+    outcomes, failures, registrations = common.run_async(purge)
+    console.print(
+        f"purged {outcomes} stored outcome(s), {failures} failed login(s), "
+        f"{registrations} registration record(s)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet, MultiFernet
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_JWT_SECRET_BYTES = 32
+# What an XRPL node's server_info says as `info.network_id` for each network it may follow.
+XRPL_NETWORK_IDS = {"MAINNET": 0, "TESTNET": 1, "DEVNET": 2}
 
 
 def parse_duration(value: object) -> object:
@@ -30,6 +33,20 @@ def parse_duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_networks(value: str) -> str:
+    """Comma-separated IP addresses or networks (`10.0.0.1`, `10.0.0.0/8`, `::1`)."""
+    for entry in split_list(value):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ValueError(f"{entry!r} is not an IP address or network") from error
+    return value
+
+
+def split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(BaseSettings):
@@ -58,6 +75,14 @@ class Settings(BaseSettings):
     RINGLEDGER_LOGIN_WINDOW: Duration = timedelta(minutes=15)
     RINGLEDGER_LOGIN_MAX_FAILURES_PER_EMAIL: int = Field(default=5, ge=1)
     RINGLEDGER_LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(default=100, ge=1)
+    # Each registration costs an argon2 hash: at most this many per client address and hour.
+    RINGLEDGER_REGISTER_MAX_PER_CLIENT: int = Field(default=30, ge=1)
+    # Proxies whose X-Forwarded-For names the client (IP addresses or networks, comma-separated).
+    # None by default: the client is the TCP peer, whatever a header says.
+    RINGLEDGER_TRUSTED_PROXIES: Annotated[str, AfterValidator(_check_networks)] = ""
+    # `serve` refuses the stub modes (which trust clients' evidence) on any address but
+    # loopback unless this says the operator means it (a shared demo, a test cluster).
+    RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK: bool = False
     RINGLEDGER_IDEMPOTENCY_RETENTION: Duration = timedelta(hours=24)
     RINGLEDGER_IDEMPOTENCY_WAIT: Duration = timedelta(seconds=5)
     RINGLEDGER_DB_POOL_SIZE: int = Field(default=10, ge=1, le=100)
@@ -84,6 +109,19 @@ class Settings(BaseSettings):
         return hashing == "fast"
 
     @property
+    def trusted_proxies(self) -> list[str]:
+        return split_list(self.RINGLEDGER_TRUSTED_PROXIES)
+
+    @property
+    def stub_modes(self) -> list[str]:
+        """The integrations running as local stand-ins (nothing is verified by them)."""
+        return [
+            name
+            for name, mode in (("XAMAN_MODE", self.XAMAN_MODE), ("XRPL_MODE", self.XRPL_MODE))
+            if mode == "stub"
+        ]
+
+    @property
     def log_as_json(self) -> bool:
         if self.RINGLEDGER_LOG_FORMAT == "auto":
             return self.is_production
@@ -97,6 +135,9 @@ class Settings(BaseSettings):
         ):
             found.append("XAMAN_MODE=api needs non-empty XAMAN_API_KEY and XAMAN_API_SECRET")
         found.extend(_preimage_key_problems(self.RINGLEDGER_PREIMAGE_KEY))
+        if self.XRPL_MODE == "rpc" and self.XRPL_NETWORK.strip().upper() not in XRPL_NETWORK_IDS:
+            known = ", ".join(XRPL_NETWORK_IDS)
+            found.append(f"XRPL_NETWORK must be one of {known} with XRPL_MODE=rpc")
         if not self.is_production:
             return found
         if self.XAMAN_MODE == "stub":
@@ -117,6 +158,9 @@ class Settings(BaseSettings):
             found.append(
                 "DATABASE_URL is required in production (the embedded database is local-only)"
             )
+        for name in ("XRPL_RPC_URL", "XAMAN_API_BASE_URL"):
+            if not str(getattr(self, name)).lower().startswith("https://"):
+                found.append(f"{name} must be an https:// URL in production")
         return found
 
     @cached_property

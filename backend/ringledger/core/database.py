@@ -83,6 +83,9 @@ def create_engine(
         max_overflow=pool_size,
         pool_timeout=10,
         connect_args={"options": f"-c lock_timeout={milliseconds}"},
+        # A statement's values (emails, password hashes, ciphertexts) never appear in an error
+        # message, so never in a logged exception either.
+        hide_parameters=True,
     )
 
 

@@ -45,7 +45,13 @@ async def get_current_user(
         raise NotAuthenticated("A bearer access token is required.")
     claims = request.app.state.tokens.verify(credentials.credentials)
     user = await session.get(User, claims.user_id)
-    if user is None or user.role != claims.role:
+    # A deleted or disabled account, a changed role, or a token from before a password change.
+    if (
+        user is None
+        or user.role != claims.role
+        or user.token_version != claims.version
+        or user.disabled_at is not None
+    ):
         raise NotAuthenticated("The access token is not valid.", code="token_invalid")
     add_log_fields(actor_id=user.id, actor_role=user.role.value)
     return user

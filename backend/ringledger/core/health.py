@@ -8,10 +8,11 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from ringledger.core.errors import NotReady
+from ringledger.core.deps import SettingsDep
+from ringledger.core.errors import NotReady, UpstreamUnavailable
 from ringledger.core.openapi import errors
 
 router = APIRouter(tags=["health"])
@@ -26,6 +27,14 @@ class Ready(BaseModel):
     status: Literal["ready"] = "ready"
     database: Literal["ok"] = "ok"
     migrations: str
+    xaman_mode: Literal["stub", "api"] = Field(description="stub: nothing is signed for real.")
+    xrpl_mode: Literal["stub", "rpc"] = Field(
+        description="stub: confirms trust the evidence clients send (never in production)."
+    )
+    xrpl_network: str
+    ledger: Literal["stub", "verified"] = Field(
+        description="verified: the XRPL node said it follows xrpl_network."
+    )
 
 
 @router.get("/healthz", operation_id="healthz")
@@ -35,8 +44,9 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", operation_id="readyz", responses=errors(503))
-async def readyz(request: Request) -> Ready:
-    """Ready when the database answers and its schema is at the code's migration head."""
+async def readyz(request: Request, settings: SettingsDep) -> Ready:
+    """Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
+    the XRPL node says it follows XRPL_NETWORK; the modes say what is real."""
     head = request.app.state.migration_head
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
@@ -46,7 +56,20 @@ async def readyz(request: Request) -> Ready:
         raise NotReady("The database is not reachable.") from None
     if current != head:
         raise NotReady(f"The database schema is at {current}, the code needs {head}.")
-    return Ready(migrations=head)
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await request.app.state.ledger.check_network()
+    except TimeoutError:
+        raise NotReady("The XRPL node did not say in time which network it follows.") from None
+    except UpstreamUnavailable as error:
+        raise NotReady(f"The XRPL node cannot be used: {error.detail}") from None
+    return Ready(
+        migrations=head,
+        xaman_mode=settings.XAMAN_MODE,
+        xrpl_mode=settings.XRPL_MODE,
+        xrpl_network=settings.XRPL_NETWORK,
+        ledger="verified" if settings.XRPL_MODE == "rpc" else "stub",
+    )
 
 
 @router.get(

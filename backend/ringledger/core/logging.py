@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -31,14 +32,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Control characters (a newline above all) in a value a client chose would let that client
+# write a line of its own into a text log; they are written escaped (`\n`, `\x1b`).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: every control character as a visible escape."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {}) or {}
-        extra = " ".join(f"{name}={value}" for name, value in fields.items())
+        extra = " ".join(f"{name}={escape_controls(str(value))}" for name, value in fields.items())
         request_id = getattr(record, "request_id", "-")
         line = (
             f"{self.formatTime(record)} {record.levelname:<7} [{request_id}]"
-            f" {record.name}: {record.getMessage()}"
+            f" {record.name}: {escape_controls(record.getMessage())}"
         )
         if extra:
             line = f"{line} {extra}"

@@ -50,20 +50,24 @@ class PasswordHashing:
 class TokenClaims:
     user_id: uuid.UUID
     role: str
+    version: int  # the account's token_version when the token was issued
 
 
 class TokenIssuer:
-    """Issues and checks bearer tokens with `sub`, `role`, `iat`, `exp`."""
+    """Issues and checks bearer tokens with `sub`, `role`, `ver`, `iat`, `exp`."""
 
     def __init__(self, *, secret: str, expires_minutes: int) -> None:
         self._secret = secret
         self.lifetime = timedelta(minutes=expires_minutes)
 
-    def issue(self, *, user_id: uuid.UUID, role: str, now: datetime | None = None) -> str:
+    def issue(
+        self, *, user_id: uuid.UUID, role: str, version: int, now: datetime | None = None
+    ) -> str:
         issued = now or datetime.now(UTC)
         claims = {
             "sub": str(user_id),
             "role": role,
+            "ver": version,
             "iat": int(issued.timestamp()),
             "exp": int((issued + self.lifetime).timestamp()),
         }
@@ -72,11 +76,14 @@ class TokenIssuer:
     def verify(self, token: str) -> TokenClaims:
         """Decode and check a token; any defect is a 401 with a precise code."""
         try:
+            # The leeway applies to iat (a token minted by a server whose clock runs ahead) and
+            # to exp alike; PyJWT refuses a future iat itself, so it must be given the leeway.
             claims = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[JWT_ALGORITHM],
-                options={"require": ["sub", "role", "iat", "exp"]},
+                leeway=CLOCK_SKEW_SECONDS,
+                options={"require": ["sub", "role", "ver", "iat", "exp"]},
             )
         except jwt.ExpiredSignatureError as error:
             raise NotAuthenticated("The access token has expired.", code="token_expired") from error
@@ -88,12 +95,13 @@ class TokenIssuer:
 
 
 def _claims(claims: dict[str, object]) -> TokenClaims:
-    iat = claims.get("iat")
-    now = datetime.now(UTC).timestamp()
-    if not isinstance(iat, int) or iat > now + CLOCK_SKEW_SECONDS:
-        raise NotAuthenticated("The access token is not valid.", code="token_invalid")
+    version, role = claims.get("ver"), claims.get("role")
+    valid_version = isinstance(version, int) and not isinstance(version, bool) and version >= 0
     try:
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError as error:
         raise NotAuthenticated("The access token is not valid.", code="token_invalid") from error
-    return TokenClaims(user_id=user_id, role=str(claims["role"]))
+    if not valid_version or not isinstance(role, str):
+        raise NotAuthenticated("The access token is not valid.", code="token_invalid")
+    assert isinstance(version, int)
+    return TokenClaims(user_id=user_id, role=role, version=version)

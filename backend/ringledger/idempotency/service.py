@@ -141,6 +141,11 @@ async def store(session: AsyncSession, *, record_id: int, outcome: Outcome) -> N
     )
 
 
+async def release(session: AsyncSession, *, record_id: int) -> None:
+    """Give up a claimed key in this transaction, so the same key can be used again."""
+    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+
+
 async def purge(session: AsyncSession, *, older_than: timedelta) -> int:
     """Delete stored outcomes past the retention period; returns how many."""
     result = await session.execute(

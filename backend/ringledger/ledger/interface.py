@@ -19,6 +19,10 @@ class LedgerUnavailable(UpstreamUnavailable):
     code = "ledger_unavailable"
 
 
+class NetworkMismatch(LedgerUnavailable):
+    """The node follows another network than XRPL_NETWORK (or will not say which)."""
+
+
 @dataclass(frozen=True)
 class LedgerTx:
     """A transaction as the ledger reports it. None means the field is absent."""
@@ -54,6 +58,13 @@ class LedgerVerifier(Protocol):
         `claimed` is what the client sent; the stub returns it as the ledger's answer, the
         JSON-RPC verifier ignores it (the caller compares the two). Raise LedgerUnavailable when
         the node cannot be asked or answers nonsense.
+        """
+        ...
+
+    async def check_network(self) -> int | None:
+        """Make sure the ledger follows XRPL_NETWORK (its network id, None if not reported).
+
+        Raise LedgerUnavailable when it cannot be asked, and its subclass for a mismatch.
         """
         ...
 

@@ -15,15 +15,17 @@ from typing import Any, TypeVar
 import httpx
 from xrpl import XRPLException
 from xrpl.asyncio.clients import AsyncJsonRpcClient
-from xrpl.models.requests import Tx
+from xrpl.models.requests import ServerInfo, Tx
+from xrpl.models.requests.request import Request
 
-from ringledger.core.config import Settings
+from ringledger.core.config import XRPL_NETWORK_IDS, Settings
 from ringledger.core.metrics import OUTSIDE_CALLS
-from ringledger.ledger.interface import LedgerTx, LedgerUnavailable
+from ringledger.ledger.interface import LedgerTx, LedgerUnavailable, NetworkMismatch
 
 log = logging.getLogger(__name__)
 
 _TX_HASH = re.compile(r"[0-9A-Fa-f]{64}")
+
 _DROPS = re.compile(r"[0-9]{1,20}")
 _PRINTABLE = re.compile(r"[^A-Za-z0-9_]")
 # rippled's "no such transaction" (error_code 29); every other error means we learned nothing.
@@ -45,7 +47,11 @@ class _NodeRefused(_BadAnswer):
 
 
 class RpcLedgerVerifier:
-    """`LedgerVerifier` on xrpl-py's JSON-RPC client; one `tx` call per fetch, no retries."""
+    """`LedgerVerifier` on xrpl-py's JSON-RPC client; one `tx` call per fetch, no retries.
+
+    No answer of a node is trusted before the node said it follows XRPL_NETWORK (`server_info`
+    → `network_id`): on Mainnet, an escrow "confirmed" from a Testnet node would be worthless.
+    """
 
     mode = "rpc"
 
@@ -55,21 +61,60 @@ class RpcLedgerVerifier:
         url: str | None = None,
         client: AsyncJsonRpcClient | None = None,
         timeout_seconds: float = 10.0,
+        network: str = "TESTNET",
+        require_network_id: bool = False,
     ) -> None:
         if (url is None) == (client is None):
             raise ValueError("give exactly one of url or client")
         self._client = client if client is not None else AsyncJsonRpcClient(str(url))
         self._timeout = timeout_seconds
+        self.network = network.strip().upper()
+        self._require_network_id = require_network_id
+        self._verified = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RpcLedgerVerifier:
         """The verifier for XRPL_RPC_URL with XRPL_TIMEOUT_SECONDS per lookup."""
-        return cls(url=settings.XRPL_RPC_URL, timeout_seconds=settings.XRPL_TIMEOUT_SECONDS)
+        return cls(
+            url=settings.XRPL_RPC_URL,
+            timeout_seconds=settings.XRPL_TIMEOUT_SECONDS,
+            network=settings.XRPL_NETWORK,
+            # Outside production a node too old to report its network is tolerated.
+            require_network_id=settings.is_production,
+        )
+
+    async def check_network(self) -> int | None:
+        """Ask the node which network it follows; NetworkMismatch unless it is XRPL_NETWORK.
+
+        Returns the node's `network_id` (None when it does not report one and that is
+        tolerated). A node that cannot be asked raises LedgerUnavailable.
+        """
+        expected = XRPL_NETWORK_IDS.get(self.network)
+        answer = (await self._request(ServerInfo(), "server_info")).get("info")
+        reported = answer.get("network_id") if isinstance(answer, dict) else None
+        if isinstance(reported, bool) or (reported is not None and not isinstance(reported, int)):
+            raise self._failure("invalid_answer", "server_info.network_id is not a number")
+        if reported is None and (self._require_network_id or expected is None):
+            self._verified = False
+            raise self._mismatch(
+                f"the XRPL node does not report which network it follows; {self.network} is "
+                "required"
+            )
+        if reported is not None and reported != expected:
+            self._verified = False
+            raise self._mismatch(
+                f"the XRPL node follows network {reported}, this service is configured for "
+                f"{self.network} ({expected})"
+            )
+        self._verified = True
+        return reported
 
     async def fetch(self, *, tx_hash: str, claimed: LedgerTx) -> LedgerTx:
         """The node's view of `tx_hash`; `claimed` is ignored (the caller compares)."""
         if not _TX_HASH.fullmatch(tx_hash):
             raise ValueError("tx_hash must be 64 hexadecimal characters")
+        if not self._verified:
+            await self.check_network()
         wanted = tx_hash.upper()
         result = await self._ask(wanted)
         try:
@@ -90,31 +135,41 @@ class RpcLedgerVerifier:
 
     async def _ask(self, tx_hash: str) -> dict[str, Any]:
         """One `tx` request (api_version 2, JSON) bounded by the configured timeout."""
+        return await self._request(Tx(transaction=tx_hash, binary=False), "tx")
+
+    async def _request(self, request: Request, operation: str) -> dict[str, Any]:
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._client.request(Tx(transaction=tx_hash, binary=False))
+                response = await self._client.request(request)
         except TimeoutError as error:
             detail = f"the XRPL node did not answer within {self._timeout:g} s"
-            raise self._failure("timeout", detail) from error
+            raise self._failure("timeout", detail, operation) from error
         except _TRANSPORT_FAILURES as error:
             detail = f"could not get an answer from the XRPL node ({type(error).__name__})"
-            raise self._failure("unreachable", detail) from error
+            raise self._failure("unreachable", detail, operation) from error
         except _ANSWER_FAILURES as error:
             detail = (
                 f"the XRPL node answered something that is not JSON-RPC ({type(error).__name__})"
             )
-            raise self._failure("invalid_answer", detail) from error
-        return response.result
+            raise self._failure("invalid_answer", detail, operation) from error
+        result: dict[str, Any] = response.result
+        return result
 
     @staticmethod
-    def _failure(outcome: str, detail: str) -> LedgerUnavailable:
-        _count(outcome)
-        log.warning("xrpl tx lookup failed: %s", detail)
+    def _failure(outcome: str, detail: str, operation: str = "tx") -> LedgerUnavailable:
+        _count(outcome, operation)
+        log.warning("xrpl %s failed: %s", operation, detail)
         return LedgerUnavailable(detail)
 
+    @staticmethod
+    def _mismatch(detail: str) -> NetworkMismatch:
+        _count("wrong_network", "server_info")
+        log.error("xrpl node refused: %s", detail)
+        return NetworkMismatch(detail)
 
-def _count(outcome: str) -> None:
-    OUTSIDE_CALLS.labels("xrpl", "tx", outcome).inc()
+
+def _count(outcome: str, operation: str = "tx") -> None:
+    OUTSIDE_CALLS.labels("xrpl", operation, outcome).inc()
 
 
 def _read_answer(tx_hash: str, result: dict[str, Any]) -> LedgerTx:

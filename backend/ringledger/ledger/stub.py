@@ -12,5 +12,8 @@ class StubLedger:
     async def fetch(self, *, tx_hash: str, claimed: LedgerTx) -> LedgerTx:
         return claimed
 
+    async def check_network(self) -> int | None:
+        return None  # the stub ledger is whatever the evidence says: no network to check
+
     async def aclose(self) -> None:
         return None

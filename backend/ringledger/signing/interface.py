@@ -46,9 +46,16 @@ class SigningService(Protocol):
     mode: str
 
     async def create(
-        self, *, txjson: dict[str, Any], identifier: str, instruction: str, expire_minutes: int
+        self,
+        *,
+        txjson: dict[str, Any],
+        identifier: str,
+        instruction: str,
+        expire_minutes: int,
+        signer: str,
     ) -> SignRequest:
-        """Create a sign request for `txjson`; raise SigningUnavailable on any failure."""
+        """Create a sign request for `txjson` that only `signer` (an r-address) may sign, on
+        the configured network; raise SigningUnavailable on any failure."""
         ...
 
     async def status(

@@ -61,6 +61,7 @@ async def issue(
                 identifier=identifier,
                 instruction=draft.instruction,
                 expire_minutes=expire_minutes,
+                signer=draft.escrow.owner_address,  # the promoter: the escrows' owner
             )
             issued.append((draft, request, identifier))
     except Exception:

@@ -35,7 +35,13 @@ class StubSigning:
     mode = "stub"
 
     async def create(
-        self, *, txjson: dict[str, Any], identifier: str, instruction: str, expire_minutes: int
+        self,
+        *,
+        txjson: dict[str, Any],
+        identifier: str,
+        instruction: str,
+        expire_minutes: int,
+        signer: str,
     ) -> SignRequest:
         payload_id = str(uuid.uuid5(_NAMESPACE, identifier))
         return SignRequest(

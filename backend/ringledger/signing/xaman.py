@@ -97,12 +97,28 @@ class XamanSigning:
         return cls(client=client, network=settings.XRPL_NETWORK)
 
     async def create(
-        self, *, txjson: dict[str, Any], identifier: str, instruction: str, expire_minutes: int
+        self,
+        *,
+        txjson: dict[str, Any],
+        identifier: str,
+        instruction: str,
+        expire_minutes: int,
+        signer: str,
     ) -> SignRequest:
-        """POST /payload; the wallet submits the signed transaction itself (`submit: true`)."""
+        """POST /payload; the wallet submits the signed transaction itself (`submit: true`).
+
+        `signers` makes Xaman itself refuse any account but the promoter's, and `force_network`
+        makes the app switch to our network before signing: a wrong account or a Testnet
+        signature for a Mainnet service is stopped in the wallet, before it reaches a ledger.
+        """
         body = {
             "txjson": txjson,
-            "options": {"submit": True, "expire": expire_minutes},
+            "options": {
+                "submit": True,
+                "expire": expire_minutes,
+                "signers": [signer],
+                "force_network": self._network,
+            },
             "custom_meta": {"identifier": identifier, "instruction": instruction},
         }
         # Taken before the call so our expiry is never later than the one Xaman computes.

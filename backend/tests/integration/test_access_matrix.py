@@ -131,11 +131,15 @@ def finish(scene: Scene, role: Role) -> dict[str, Any]:
     }
 
 
+def new_password(scene: Scene, role: Role) -> dict[str, Any]:
+    return {"current_password": PASSWORD, "new_password": f"{PASSWORD} for {role.value}"}
+
+
 def callback(scene: Scene, role: Role) -> dict[str, Any]:
     return {"meta": {"payload_uuidv4": scene.payload_id}}
 
 
-OK, CREATED = Expect(200), Expect(201)
+OK, CREATED, NO_CONTENT = Expect(200), Expect(201), Expect(204)
 UNAUTHENTICATED = Expect(401, "not_authenticated")
 FORBIDDEN = Expect(403, "forbidden")
 HIDDEN = Expect(404, "bout_not_found")
@@ -249,6 +253,15 @@ MATRIX: dict[Route, tuple[Expect, ...]] = {
         FORBIDDEN,
     ),
     Route("POST", "/webhooks/xaman", callback): (UNSIGNED,) * 6,
+    # Last of all: a password change revokes the caller's token for whatever would follow.
+    Route("POST", "/auth/password", new_password): (
+        UNAUTHENTICATED,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
+    ),
 }
 # Which roles find the bout in GET /bouts.
 LISTED = {

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import URL
 
-from tests.support.api import PASSWORD, Api
+from ringledger.main import create_asgi
+from tests.conftest import test_settings
+from tests.support import db_state
+from tests.support.api import PASSWORD, Account, Api
 
 
 class TestRegister:
@@ -130,6 +137,121 @@ class TestLogin:
         known = sorted(spent(account.email) for _ in range(3))[1]
         unknown = sorted(spent(f"ghost{n}@example.com") for n in range(3))[1]
         assert unknown > known * 0.3 and known > unknown * 0.3
+
+
+class TestEmailNormalisation:
+    """Emails are compared as NFKC + casefold; their length is checked after normalising."""
+
+    # 252 characters; lower-cased, each "İ" becomes two code points (492 in all).
+    GROWS = "İ" * 240 + "@example.com"
+
+    def test_an_email_that_grows_when_normalised_is_refused_not_a_crash(
+        self, client: TestClient
+    ) -> None:
+        login = client.post("/auth/login", json={"email": self.GROWS, "password": PASSWORD})
+        assert login.status_code in (401, 422), login.text
+        register = client.post(
+            "/auth/register", json={"email": self.GROWS, "password": PASSWORD, "role": "fighter"}
+        )
+        assert register.status_code == 422, register.text
+        assert register.json()["code"] == "validation_error"
+
+    @pytest.mark.parametrize(
+        ("registered", "signs_in_as", "stored"),
+        [
+            ("Straße@Example.com", "STRASSE@example.com", "strasse@example.com"),
+            ("ｆｕｌｌ@example.com", "FULL@example.com", "full@example.com"),
+            ("Ångström@example.com", "ÅNGSTRÖM@EXAMPLE.COM", "ångström@example.com"),
+        ],
+    )
+    def test_the_same_address_however_it_is_written(
+        self, client: TestClient, registered: str, signs_in_as: str, stored: str
+    ) -> None:
+        created = client.post(
+            "/auth/register", json={"email": registered, "password": PASSWORD, "role": "fighter"}
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["email"] == stored
+        login = client.post("/auth/login", json={"email": signs_in_as, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+
+
+class TestPasswordChange:
+    NEW = "a brand new passphrase"  # pragma: allowlist secret
+
+    def change(self, client: TestClient, account: Account, current: str, new: str) -> Any:
+        return client.post(
+            "/auth/password",
+            json={"current_password": current, "new_password": new},
+            headers=account.headers,
+        )
+
+    def test_every_earlier_token_stops_working(self, api: Api, client: TestClient) -> None:
+        account = api.register("promoter")
+        other_token = api.login(account.email)
+        response = self.change(client, account, PASSWORD, self.NEW)
+        assert response.status_code == 204 and response.content == b""
+        for token in (account.token, other_token):
+            for path in ("/auth/me", "/bouts"):
+                stale = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                assert (stale.status_code, stale.json()["code"]) == (401, "token_invalid")
+        old = client.post("/auth/login", json={"email": account.email, "password": PASSWORD})
+        assert old.status_code == 401
+        fresh = api.login(account.email, self.NEW)
+        me = client.get("/auth/me", headers={"Authorization": f"Bearer {fresh}"})
+        assert me.status_code == 200 and me.json()["user_id"] == account.user_id
+
+    def test_a_wrong_current_password_counts_as_a_failed_login(
+        self, api: Api, client: TestClient
+    ) -> None:
+        account = api.register("fighter")
+        for _ in range(5):
+            wrong = self.change(client, account, "not my password", self.NEW)
+            assert (wrong.status_code, wrong.json()["code"]) == (401, "credentials_invalid")
+        assert client.get("/auth/me", headers=account.headers).status_code == 200
+        blocked = client.post("/auth/login", json={"email": account.email, "password": PASSWORD})
+        assert blocked.status_code == 429
+        assert self.change(client, account, PASSWORD, self.NEW).status_code == 429
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"current_password": PASSWORD, "new_password": "short"},
+            {"current_password": PASSWORD},
+            {"current_password": "", "new_password": "long enough passphrase"},
+        ],
+    )
+    def test_a_bad_body_is_422(self, api: Api, client: TestClient, body: dict[str, str]) -> None:
+        account = api.register("promoter")
+        response = client.post("/auth/password", json=body, headers=account.headers)
+        assert response.status_code == 422
+        assert client.get("/auth/me", headers=account.headers).status_code == 200
+
+    def test_needs_a_token(self, client: TestClient) -> None:
+        response = client.post(
+            "/auth/password", json={"current_password": PASSWORD, "new_password": self.NEW}
+        )
+        assert response.status_code == 401
+
+
+class TestRegistrationThrottle:
+    def test_a_few_per_client_and_hour_then_429(self, database: URL, data_dir: Path) -> None:
+        settings = test_settings(database, data_dir, RINGLEDGER_REGISTER_MAX_PER_CLIENT=3)
+        with TestClient(create_asgi(settings), raise_server_exceptions=False) as limited:
+
+            def register(email: str) -> Any:
+                body = {"email": email, "password": PASSWORD, "role": "fighter"}
+                return limited.post("/auth/register", json=body)
+
+            assert register("one@example.com").status_code == 201
+            # A taken email costs a hash too, so it counts.
+            assert register("ONE@example.com").status_code == 409
+            assert register("two@example.com").status_code == 201
+            blocked = register("three@example.com")
+        assert (blocked.status_code, blocked.json()["code"]) == (429, "rate_limited")
+        assert 0 < int(blocked.headers["Retry-After"]) <= 3600
+        emails = db_state.rows(database, "SELECT email FROM users ORDER BY email")
+        assert [row["email"] for row in emails] == ["one@example.com", "two@example.com"]
 
 
 class TestMe:

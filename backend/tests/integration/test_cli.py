@@ -1,4 +1,5 @@
-"""The operator commands as the runbook uses them: help, exit codes, evidence, audit, smoke."""
+"""The operator commands as the runbook uses them: help, exit codes, evidence, audit, smoke,
+accounts, purges and the preimage key rotation."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
+import httpx
 import pytest
+from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy.engine import URL
 
+from ringledger.bouts import preimages
+from ringledger.bouts.conditions import condition_hex
+from ringledger.cli.common import unit_of_work
+from ringledger.core.config import Settings
 from tests.support import db_state
 from tests.support.api import PASSWORD, Account, Api
 from tests.support.flow import Flow, create_evidence
@@ -33,6 +41,11 @@ COMMANDS = [
     ("audit",),
     ("reconcile",),
     ("smoke",),
+    ("users", "disable"),
+    ("users", "enable"),
+    ("purge",),
+    ("purge-idempotency",),
+    ("rotate-preimage-key",),
 ]
 
 
@@ -221,3 +234,175 @@ def test_purge_idempotency_keeps_recent_outcomes(api: Api, database: URL, data_d
     assert "purged 1 stored outcome" in result.stdout
     keys = [row["key"] for row in db_state.rows(database, "SELECT key FROM idempotency_keys")]
     assert keys == ["new"]
+
+
+class TestDisableEnable:
+    def test_a_disabled_account_is_refused_everywhere_until_enabled(
+        self, api: Api, env: dict[str, str], database: URL
+    ) -> None:
+        account = api.register("promoter")
+        assert api.client.get("/auth/me", headers=account.headers).status_code == 200
+        disabled = run_cli(env, "users", "disable", account.email.upper())
+        assert disabled.exit_code == 0, disabled.output
+        assert "disabled" in disabled.stdout
+        refused = api.client.get("/auth/me", headers=account.headers)
+        assert (refused.status_code, refused.json()["code"]) == (401, "token_invalid")
+        login = api.client.post("/auth/login", json={"email": account.email, "password": PASSWORD})
+        assert (login.status_code, login.json()["code"]) == (401, "credentials_invalid")
+
+        assert run_cli(env, "users", "enable", account.email).exit_code == 0
+        token = api.login(account.email)
+        assert (
+            api.client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 200
+        )
+        # Tokens from before the account was disabled stay revoked.
+        assert api.client.get("/auth/me", headers=account.headers).status_code == 401
+        actions = db_state.rows(
+            database,
+            "SELECT action FROM audit_log WHERE entity_id = %s ORDER BY id",
+            account.user_id,
+        )
+        assert [row["action"] for row in actions] == ["user.disable", "user.enable"]
+
+    @pytest.mark.parametrize("command", ["disable", "enable"])
+    def test_an_unknown_email_exits_4(self, env: dict[str, str], command: str) -> None:
+        result = run_cli(env, "users", command, "nobody@example.com")
+        assert result.exit_code == 4 and "does not exist" in result.stderr
+
+
+def test_purge_deletes_what_no_throttle_counts_any_more(
+    api: Api, database: URL, data_dir: Path
+) -> None:
+    for age in ("2 hours", "1 minute"):
+        db_state.execute(
+            database,
+            "INSERT INTO login_failures (email, client, at) VALUES ('x@example.com', '10.0.0.1',"
+            " now() - %s::interval)",
+            age,
+        )
+        db_state.execute(
+            database,
+            "INSERT INTO registrations (client, at) VALUES ('10.0.0.1', now() - %s::interval)",
+            age,
+        )
+    result = run_cli(environment(database, data_dir), "purge")
+    assert result.exit_code == 0, result.output
+    assert (
+        "purged 0 stored outcome(s), 1 failed login(s), 1 registration record(s)" in result.stdout
+    )
+    for table in ("login_failures", "registrations"):
+        left = db_state.rows(
+            database, f"SELECT at > now() - interval '5 minutes' AS recent FROM {table}"
+        )
+        assert left == [{"recent": True}], table
+
+
+class TestServeOnANetwork:
+    """Stub modes trust clients' evidence: never served beyond loopback by omission."""
+
+    @pytest.mark.parametrize(
+        "host",
+        ["0.0.0.0", "::", "192.0.2.10", "ringledger.example.org"],  # noqa: S104 - refused
+    )
+    def test_stub_modes_are_refused_beyond_loopback(self, env: dict[str, str], host: str) -> None:
+        result = run_cli(env, "serve", "--host", host, "--port", "1")
+        assert result.exit_code == 2, result.output
+        assert "XAMAN_MODE=stub and XRPL_MODE=stub" in result.stderr
+        assert "--allow-stub-modes-on-network" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("arguments", "variables"),
+        [
+            (("--allow-stub-modes-on-network",), {}),
+            ((), {"RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK": "true"}),
+        ],
+        ids=["flag", "variable"],
+    )
+    def test_unless_the_operator_says_so(
+        self,
+        database: URL,
+        data_dir: Path,
+        arguments: tuple[str, ...],
+        variables: dict[str, str],
+    ) -> None:
+        everywhere = ("--host", "0.0.0.0", *arguments)  # noqa: S104 - what the test is about
+        with live_server(database, data_dir, workers=1, arguments=everywhere, **variables) as url:
+            ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200
+        assert (ready.json()["xaman_mode"], ready.json()["xrpl_mode"]) == ("stub", "stub")
+
+
+class TestRotatePreimageKey:
+    def test_rotates_resumes_and_is_idempotent(
+        self, api: Api, database: URL, data_dir: Path, settings: Settings
+    ) -> None:
+        for _ in range(3):
+            api.cast()
+        old = settings.RINGLEDGER_PREIMAGE_KEY
+        old_key = old.get_secret_value() if old else _local_preimage_key(data_dir)
+        new_key = Fernet.generate_key().decode()
+        env = environment(database, data_dir, RINGLEDGER_PREIMAGE_KEY=f"{new_key},{old_key}")
+        rows = db_state.rows(
+            database, "SELECT id FROM escrows WHERE preimage_ciphertext IS NOT NULL ORDER BY id"
+        )
+        assert len(rows) == 6
+        # An earlier run that stopped after its first batch of two.
+        interrupted = MultiFernet([Fernet(new_key), Fernet(old_key)])
+
+        async def first_batch() -> None:
+            async with unit_of_work(database) as session:
+                await preimages.rotate_batch(
+                    session,
+                    cipher=interrupted,
+                    primary=Fernet(new_key),
+                    after=None,
+                    limit=2,
+                    tally=preimages.Rotation(),
+                )
+
+        anyio.run(first_batch)
+        resumed = run_cli(env, "rotate-preimage-key", "--batch-size", "2")
+        assert resumed.exit_code == 0, resumed.output
+        assert "examined 6, re-encrypted 4, already under the first key 2" in resumed.stdout
+        again = run_cli(env, "rotate-preimage-key")
+        assert "examined 6, re-encrypted 0, already under the first key 6" in again.stdout
+        cipher = Fernet(new_key)
+        for row in db_state.rows(
+            database,
+            "SELECT condition_hex, preimage_ciphertext FROM escrows WHERE preimage_ciphertext IS NOT NULL",
+        ):
+            preimage = cipher.decrypt(row["preimage_ciphertext"].encode())
+            assert condition_hex(preimage) == row["condition_hex"]
+
+    def test_unreadable_and_mismatched_preimages_are_named(
+        self, api: Api, database: URL, data_dir: Path
+    ) -> None:
+        api.cast()
+        stranger = Fernet.generate_key().decode()
+        bonus = db_state.rows(database, "SELECT id FROM escrows WHERE kind = 'bonus_a'")[0]["id"]
+        db_state.execute(
+            database,
+            "UPDATE escrows SET condition_hex = %s WHERE id = %s",
+            "A025802066687AADF862BD776C8FC18B8E9F8E20089714856EE233B3902A591D0D5F2925810120",
+            bonus,
+        )
+        env = environment(
+            database,
+            data_dir,
+            RINGLEDGER_PREIMAGE_KEY=f"{stranger},{_local_preimage_key(data_dir)}",
+        )
+        result = run_cli(env, "rotate-preimage-key")
+        assert result.exit_code == 1
+        assert f"escrow {bonus}: its preimage does not match its condition" in result.stderr
+        assert "re-encrypted 1" in result.stdout and "mismatched 1" in result.stdout
+        only_new = environment(
+            database, data_dir, RINGLEDGER_PREIMAGE_KEY=Fernet.generate_key().decode()
+        )
+        unreadable = run_cli(only_new, "rotate-preimage-key")
+        assert unreadable.exit_code == 1 and "unreadable 2" in unreadable.stdout
+
+
+def _local_preimage_key(data_dir: Path) -> str:
+    """The key a test-run service generated into its data dir (no RINGLEDGER_PREIMAGE_KEY set)."""
+    return (data_dir / "keys" / "preimage_key").read_text().strip()

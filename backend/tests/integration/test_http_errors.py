@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
-from ringledger.main import create_asgi
+from ringledger.main import ConfigurationRefused, create_asgi
 from tests.conftest import test_settings
 from tests.support.api import Api
+from tests.support.fake_rippled import FakeRippled
 
 
 class TestErrorBodies:
@@ -92,10 +93,32 @@ class TestHealth:
         assert client.get("/readyz").json() == {
             "status": "ready",
             "database": "ok",
-            "migrations": "0001",
-        } | {
-            "migrations": client.app.fastapi.state.migration_head  # type: ignore[attr-defined]
+            "migrations": client.app.fastapi.state.migration_head,  # type: ignore[attr-defined]
+            "xaman_mode": "stub",
+            "xrpl_mode": "stub",
+            "xrpl_network": "TESTNET",
+            "ledger": "stub",
         }
+
+    def test_readyz_checks_the_ledger_network(self, data_dir: Path, database: URL) -> None:
+        with FakeRippled() as node:
+            settings = test_settings(database, data_dir, XRPL_MODE="rpc", XRPL_RPC_URL=node.url)
+            with TestClient(create_asgi(settings), raise_server_exceptions=False) as client:
+                ready = client.get("/readyz")
+                assert ready.status_code == 200, ready.text
+                assert (ready.json()["xrpl_mode"], ready.json()["ledger"]) == ("rpc", "verified")
+                node.network_id = 0  # the node behind the URL now follows Mainnet
+                refused = client.get("/readyz")
+            assert refused.status_code == 503 and refused.json()["code"] == "not_ready"
+            assert "follows network 0" in refused.json()["detail"]
+
+    def test_a_node_of_another_network_stops_the_start(self, data_dir: Path, database: URL) -> None:
+        with FakeRippled(network_id=0) as node:
+            settings = test_settings(database, data_dir, XRPL_MODE="rpc", XRPL_RPC_URL=node.url)
+            refused = pytest.raises(ConfigurationRefused, match="follows network 0")
+            with refused, TestClient(create_asgi(settings)):
+                pass
+            assert node.calls("tx") == []
 
     def test_readyz_without_database(self, data_dir: Path, database: URL) -> None:
         app = create_asgi(test_settings(database, data_dir))

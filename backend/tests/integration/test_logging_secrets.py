@@ -182,3 +182,51 @@ def test_access_lines_carry_the_request_context(run: Run) -> None:
     assert "payload_id" in outage
     logins = [line for line in lines.values() if line["route"] == "/auth/login"]
     assert {line["status"] for line in logins} == {200, 401}
+
+
+def test_a_client_value_cannot_forge_a_text_log_line(api: Api) -> None:
+    """A newline (or any control character) sent by a client is escaped in text logs."""
+    promoter, _, _, bout = api.cast()
+    capture = Capture()
+    forged = "x\n2027-01-01 00:00:00,000 WARNING [-] ringledger.access: forged\r\x1b[2J\x00"
+    logging.getLogger().addHandler(capture)
+    try:
+        response = api.client.post(
+            f"/bouts/{bout['bout_id']}/escrows/signing/reconcile",
+            json={"escrow_kind": "show_a", "payload_id": forged[:64].replace("\x00", "")},
+            headers=promoter.headers,
+        )
+    finally:
+        logging.getLogger().removeHandler(capture)
+    assert response.status_code == 404
+    lines = [line for line in capture.text_lines if "ringledger.access" in line]
+    assert lines, "no access line was written"
+    for line in lines:
+        assert "\n" not in line and "\r" not in line and "\x1b" not in line, repr(line)
+    assert any("payload_id=x\\n2027-01-01" in line for line in lines), lines
+
+
+def test_sql_parameters_never_reach_an_error_message(database: URL) -> None:
+    """What a failing statement says (and so what a logged exception shows) has no values."""
+    import anyio
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from ringledger.core.database import create_engine
+
+    secret = "s3cret-" + secrets.token_hex(8)
+
+    async def fail() -> str:
+        engine = create_engine(database, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT :value, 1 / 0"), {"value": secret})
+        except DBAPIError as error:
+            return str(error)
+        finally:
+            await engine.dispose()
+        raise AssertionError("the statement should have failed")
+
+    message = anyio.run(fail)
+    assert "division by zero" in message
+    assert secret not in message and "parameters hidden" in message.lower()

@@ -14,7 +14,7 @@ from ringledger.main import create_asgi
 from tests.conftest import test_settings
 from tests.support import db_state
 from tests.support.api import Account, Api, future_event
-from tests.support.flow import Flow
+from tests.support.flow import Flow, payout_evidence
 
 
 def started_bout(api: Api) -> Flow:
@@ -219,3 +219,50 @@ def test_a_wrong_preimage_key_is_named_not_a_crash(
         )
     assert response.status_code == 500 and response.json()["code"] == "preimage_key_mismatch"
     assert "RINGLEDGER_PREIMAGE_KEY" in response.json()["detail"]
+
+
+class TestPreimageCheckedBeforeItIsRevealed:
+    # The condition of 32 zero bytes: well-formed, but not what the stored preimage produces.
+    FOREIGN = "A025802066687AADF862BD776C8FC18B8E9F8E20089714856EE233B3902A591D0D5F2925810120"
+
+    def test_a_preimage_that_does_not_match_is_never_revealed(
+        self, created: Flow, admin: Account, database: URL
+    ) -> None:
+        created.post("/result", {"winner": "A"}, who=admin)
+        items = created.prepare_payouts()
+        bonus = db_state.escrows(database, created.id)["bonus_a"]
+        db_state.execute(
+            database,
+            "UPDATE escrows SET condition_hex = %s WHERE id = %s",
+            self.FOREIGN,
+            bonus["id"],
+        )
+        prepared = created.post("/payouts/prepare")
+        assert prepared.status_code == 500, prepared.text
+        assert prepared.json()["code"] == "preimage_condition_mismatch"
+        assert "A0228020" not in prepared.text
+        confirm = created.post(
+            "/payouts/confirm", payout_evidence(items["bonus_a"]), key="checked-key"
+        )
+        assert (
+            confirm.status_code == 500 and confirm.json()["code"] == "preimage_condition_mismatch"
+        )
+        refusals = [
+            row
+            for row in db_state.audit(database, created.id)
+            if row["failure_code"] == "preimage_condition_mismatch"
+        ]
+        assert [row["action"] for row in refusals] == ["payouts.prepare", "escrow.confirm_payout"]
+        assert all(row["entity_id"] == str(bonus["id"]) for row in refusals)
+        # The fault is the server's: the key was not spent, and once mended the request works.
+        db_state.execute(
+            database,
+            "UPDATE escrows SET condition_hex = %s WHERE id = %s",
+            bonus["condition_hex"],
+            bonus["id"],
+        )
+        again = created.post(
+            "/payouts/confirm", payout_evidence(items["bonus_a"]), key="checked-key"
+        )
+        assert again.status_code == 200, again.text
+        assert "idempotent-replayed" not in again.headers

@@ -76,6 +76,7 @@ def _healthy_outside(xaman: FakeXaman, node: FakeRippled) -> Iterator[None]:
         with fake._lock:
             fake._faults.clear()
     xaman.api_key, xaman.slow_seconds = API_KEY, SLOW_ANSWER_SECONDS
+    xaman.honour_options = True
 
 
 def real_mode_app(
@@ -569,6 +570,9 @@ class TestSigningReconcile:
 
 def signed_on(network: str | None) -> Callable[[FakeXaman, str], None]:
     def sign(xaman: FakeXaman, payload_id: str) -> None:
+        # Xaman forces our network; an app too old to know force_network may still sign on
+        # another one, and the service's own check must catch it.
+        xaman.honour_options = network in (None, "TESTNET")
         xaman.sign(payload_id, txid="5A" * 32, nodetype=network)
 
     return sign

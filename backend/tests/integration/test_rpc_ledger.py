@@ -11,7 +11,7 @@ from xrpl.asyncio.clients import AsyncJsonRpcClient
 from xrpl.wallet import Wallet
 
 from ringledger.core.config import Settings
-from ringledger.ledger.interface import LedgerTx, LedgerUnavailable
+from ringledger.ledger.interface import LedgerTx, LedgerUnavailable, NetworkMismatch
 from ringledger.ledger.rpc import RpcLedgerVerifier
 from tests.support.fake_rippled import FakeRippled, RippledFault, sign_tx_json
 from tests.support.local_http import refused_url
@@ -76,8 +76,8 @@ def escrow_create(promoter: Wallet, **fields: Any) -> dict[str, Any]:
     }
 
 
-def calls(outcome: str) -> float:
-    labels = {"system": "xrpl", "operation": "tx", "outcome": outcome}
+def calls(outcome: str, operation: str = "tx") -> float:
+    labels = {"system": "xrpl", "operation": operation, "outcome": outcome}
     return REGISTRY.get_sample_value("ringledger_outside_calls_total", labels) or 0.0
 
 
@@ -231,7 +231,7 @@ class TestUnavailable:
             await ledger.fetch(tx_hash=tx_hash, claimed=CLAIMED)
         assert (caught.value.status, caught.value.code) == (502, "ledger_unavailable")
         assert calls(outcome) == before + 1
-        assert len(node.received) == 1  # no retry behind the caller's back
+        assert len(node.calls("tx")) == 1  # no retry behind the caller's back
 
     async def test_timeout_names_the_limit(
         self, node: FakeRippled, impatient: RpcLedgerVerifier
@@ -242,10 +242,11 @@ class TestUnavailable:
 
     async def test_connection_refused(self) -> None:
         ledger = RpcLedgerVerifier(url=refused_url(), timeout_seconds=5)
-        before = calls("unreachable")
+        # The first call to a node asks which network it follows: that is what fails here.
+        before = calls("unreachable", "server_info")
         with pytest.raises(LedgerUnavailable, match="could not get an answer"):
             await ledger.fetch(tx_hash=UNKNOWN_HASH, claimed=CLAIMED)
-        assert calls("unreachable") == before + 1
+        assert calls("unreachable", "server_info") == before + 1
 
     @pytest.mark.parametrize(
         "spoiled",
@@ -291,3 +292,50 @@ class TestArguments:
             RpcLedgerVerifier()
         with pytest.raises(ValueError):
             RpcLedgerVerifier(url="http://a/", client=AsyncJsonRpcClient("http://a/"))
+
+
+class TestNetwork:
+    """No answer of a node is trusted before it said it follows XRPL_NETWORK."""
+
+    async def test_a_node_of_the_configured_network_is_asked_once(
+        self, node: FakeRippled, verifier: RpcLedgerVerifier
+    ) -> None:
+        assert await verifier.check_network() == 1
+        for _ in range(3):
+            found = await verifier.fetch(tx_hash=UNKNOWN_HASH, claimed=CLAIMED)
+            assert found.found is False
+        assert len(node.calls("server_info")) == 1 and len(node.calls("tx")) == 3
+
+    @pytest.mark.parametrize(
+        ("configured", "reported"), [("MAINNET", 1), ("TESTNET", 0), ("TESTNET", 2), ("DEVNET", 1)]
+    )
+    async def test_a_node_of_another_network_is_never_trusted(
+        self, node: FakeRippled, configured: str, reported: int
+    ) -> None:
+        node.network_id = reported
+        ledger = RpcLedgerVerifier(url=node.url, timeout_seconds=5, network=configured)
+        with pytest.raises(NetworkMismatch, match=f"follows network {reported}") as caught:
+            await ledger.fetch(tx_hash=UNKNOWN_HASH, claimed=CLAIMED)
+        assert (caught.value.status, caught.value.code) == (502, "ledger_unavailable")
+        assert node.calls("tx") == []
+
+    async def test_a_node_that_does_not_say_is_refused_in_production_only(
+        self, node: FakeRippled
+    ) -> None:
+        node.network_id = None
+        strict = RpcLedgerVerifier(url=node.url, timeout_seconds=5, require_network_id=True)
+        with pytest.raises(NetworkMismatch, match="does not report"):
+            await strict.check_network()
+        tolerant = RpcLedgerVerifier(url=node.url, timeout_seconds=5)
+        assert await tolerant.check_network() is None
+
+    async def test_a_node_that_changes_network_is_caught_on_the_next_check(
+        self, node: FakeRippled, verifier: RpcLedgerVerifier
+    ) -> None:
+        assert await verifier.check_network() == 1
+        node.network_id = 0
+        with pytest.raises(NetworkMismatch):
+            await verifier.check_network()
+        with pytest.raises(NetworkMismatch):
+            await verifier.fetch(tx_hash=UNKNOWN_HASH, claimed=CLAIMED)
+        assert node.calls("tx") == []

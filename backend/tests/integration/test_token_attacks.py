@@ -45,6 +45,7 @@ class Forge:
         claims: dict[str, Any] = {
             "sub": account.user_id,
             "role": account.role,
+            "ver": 0,
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(minutes=30)).timestamp()),
         }
@@ -111,6 +112,8 @@ ATTACKS = [
     Attack("subject is not an id", lambda forge: forge.signed(forge.claims(sub="admin"))),
     Attack("no expiry", lambda forge: forge.signed(forge.claims(exp=None))),
     Attack("no role", lambda forge: forge.signed(forge.claims(role=None))),
+    Attack("no token version", lambda forge: forge.signed(forge.claims(ver=None))),
+    Attack("a later token version", lambda forge: forge.signed(forge.claims(ver=1))),
     Attack("signature stripped", lambda forge: forge.promoter.token.rsplit(".", 1)[0] + "."),
     Attack("not a token", lambda forge: "definitely.not.a-token"),
 ]

@@ -21,15 +21,16 @@ from ringledger.signing.xaman import (
     build_http_client,
     verify_webhook_signature,
 )
-from tests.support.fake_xaman import API_KEY, API_SECRET, FakeXaman, Fault
+from tests.support.fake_xaman import API_KEY, API_SECRET, FakeXaman, Fault, WalletRefused
 from tests.support.local_http import LocalHttpServer, Reply, refused_url
 
 pytestmark = [pytest.mark.anyio, pytest.mark.no_db]
 
 TX_HASH = "9b124c14528ed14c0bda17075a39b90abed598b77a22dfeebd913cac07a513bc"
+PROMOTER = "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY"
 TXJSON = {
     "TransactionType": "EscrowCreate",
-    "Account": "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY",
+    "Account": PROMOTER,
     "Destination": "rwietsevLFg8XSmG3bEZzFein1g8RBqWDZ",
     "Amount": "25000000",
     "FinishAfter": 857_000_000,
@@ -78,7 +79,11 @@ async def impatient(fake: FakeXaman) -> AsyncIterator[XamanSigning]:
 
 async def new_payload(xaman: XamanSigning, identifier: str = "attempt-1") -> str:
     request = await xaman.create(
-        txjson=TXJSON, identifier=identifier, instruction="Sign the show escrow", expire_minutes=15
+        txjson=TXJSON,
+        identifier=identifier,
+        instruction="Sign the show escrow",
+        expire_minutes=15,
+        signer=PROMOTER,
     )
     return request.payload_id
 
@@ -107,7 +112,11 @@ class TestCreate:
     ) -> None:
         before = datetime.now(UTC)
         request = await xaman.create(
-            txjson=TXJSON, identifier="attempt-1", instruction="Sign it", expire_minutes=15
+            txjson=TXJSON,
+            identifier="attempt-1",
+            instruction="Sign it",
+            expire_minutes=15,
+            signer=PROMOTER,
         )
         sent = fake.received[-1]
         assert (sent.method, sent.path) == ("POST", "/api/v1/platform/payload")
@@ -116,7 +125,12 @@ class TestCreate:
         assert sent.headers["content-type"] == "application/json"
         assert sent.json() == {
             "txjson": TXJSON,
-            "options": {"submit": True, "expire": 15},
+            "options": {
+                "submit": True,
+                "expire": 15,
+                "signers": [PROMOTER],
+                "force_network": "TESTNET",
+            },
             "custom_meta": {"identifier": "attempt-1", "instruction": "Sign it"},
         }
         assert fake.payloads[request.payload_id].txjson == TXJSON
@@ -134,7 +148,11 @@ class TestCreate:
     ) -> None:
         fake.create_extra = {"expires_at": "2030-01-01T12:00:00Z"}
         request = await xaman.create(
-            txjson=TXJSON, identifier="attempt-1", instruction="Sign it", expire_minutes=15
+            txjson=TXJSON,
+            identifier="attempt-1",
+            instruction="Sign it",
+            expire_minutes=15,
+            signer=PROMOTER,
         )
         assert request.expires_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
 
@@ -151,6 +169,72 @@ class TestCreate:
     def test_from_settings_needs_credentials(self, fake: FakeXaman) -> None:
         with pytest.raises(ValueError, match="XAMAN_API_KEY"):
             XamanSigning.from_settings(settings_for(fake, XAMAN_API_KEY=None))
+
+
+class TestWhoMaySign:
+    """The promoter's account only, on our network only: enforced by Xaman itself."""
+
+    async def test_the_payload_names_the_signer_and_the_network(
+        self, fake: FakeXaman, xaman: XamanSigning
+    ) -> None:
+        payload_id = await new_payload(xaman)
+        options = fake.received[-1].json()["options"]
+        assert (options["signers"], options["force_network"]) == ([PROMOTER], "TESTNET")
+        await status_of(xaman, payload_id)
+        assert fake.received[-1].path.endswith(payload_id)
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(
+                f"{fake.base_url}/api/v1/platform/payload/{payload_id}",
+                headers={"X-API-Key": fake.api_key, "X-API-Secret": fake.api_secret},
+            )
+        assert answer.json()["meta"]["signers"] == [PROMOTER]
+
+    async def test_another_account_cannot_sign(self, fake: FakeXaman, xaman: XamanSigning) -> None:
+        payload_id = await new_payload(xaman)
+        with pytest.raises(WalletRefused, match="may not sign"):
+            fake.sign(payload_id, txid=TX_HASH, account="rwietsevLFg8XSmG3bEZzFein1g8RBqWDZ")
+        assert (await status_of(xaman, payload_id)).status == SigningStatus.OPEN
+        fake.sign(payload_id, txid=TX_HASH, account=PROMOTER)
+        assert (await status_of(xaman, payload_id)).status == SigningStatus.SIGNED
+
+    async def test_no_signature_on_another_network(
+        self, fake: FakeXaman, xaman: XamanSigning
+    ) -> None:
+        payload_id = await new_payload(xaman)
+        with pytest.raises(WalletRefused, match="must be signed on TESTNET"):
+            fake.sign(payload_id, txid=TX_HASH, nodetype="MAINNET")
+        assert (await status_of(xaman, payload_id)).status == SigningStatus.OPEN
+
+    async def test_a_mainnet_service_forces_mainnet(self, fake: FakeXaman) -> None:
+        signing = XamanSigning.from_settings(settings_for(fake, XRPL_NETWORK="MAINNET"))
+        try:
+            payload_id = await new_payload(signing)
+        finally:
+            await signing.aclose()
+        assert fake.payloads[payload_id].options["force_network"] == "MAINNET"
+        with pytest.raises(WalletRefused):
+            fake.sign(payload_id, txid=TX_HASH, nodetype="TESTNET")
+
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {"signers": []},
+            {"signers": ["not an address"]},
+            {"signers": [PROMOTER] * 5},
+            {"signers": PROMOTER},
+            {"force_network": "testnet"},
+            {"force_network": 1},
+        ],
+    )
+    def test_the_stand_in_refuses_what_xaman_would(
+        self, fake: FakeXaman, options: dict[str, Any]
+    ) -> None:
+        answer = httpx.post(
+            f"{fake.base_url}/api/v1/platform/payload",
+            json={"txjson": TXJSON, "options": options},
+            headers={"X-API-Key": fake.api_key, "X-API-Secret": fake.api_secret},
+        )
+        assert answer.status_code == 400
 
 
 class TestStatus:
@@ -182,6 +266,7 @@ class TestStatus:
         self, fake: FakeXaman, xaman: XamanSigning
     ) -> None:
         payload_id = await new_payload(xaman)
+        fake.honour_options = False  # an app too old to know force_network
         fake.sign(payload_id, txid=TX_HASH, nodetype="MAINNET")
         outcome = await status_of(xaman, payload_id)
         assert (outcome.status, outcome.tx_hash) == (SigningStatus.UNKNOWN, None)

@@ -41,6 +41,8 @@ class Server:
             "RINGLEDGER_DATA_DIR": str(data_dir),
             "RINGLEDGER_LOG_LEVEL": "WARNING",
             "RINGLEDGER_WEB_DIR": str(data_dir / "none"),
+            # Every client registers its own accounts, all from 127.0.0.1.
+            "RINGLEDGER_REGISTER_MAX_PER_CLIENT": "1000000",
         }
         self.env.pop("DATABASE_URL", None)
         self.workers = workers

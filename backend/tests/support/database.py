@@ -20,6 +20,7 @@ TABLES = (
     "bouts",
     "fighter_profiles",
     "login_failures",
+    "registrations",
     "users",
 )
 

@@ -59,10 +59,13 @@ class LedgerRecord:
 class FakeRippled:
     """Answers JSON-RPC POST / for `tx`; `url` is what XRPL_RPC_URL holds."""
 
-    def __init__(self, *, slow_seconds: float = 1.0) -> None:
+    def __init__(self, *, slow_seconds: float = 1.0, network_id: int | None = 1) -> None:
         self.slow_seconds = slow_seconds
+        # What server_info reports as info.network_id (1 = Testnet); None leaves it out, as a
+        # node from before the field existed did.
+        self.network_id = network_id
         self.records: dict[str, LedgerRecord] = {}
-        self._faults: list[RippledFault] = []
+        self._faults: list[tuple[str, RippledFault]] = []
         self._lock = threading.Lock()
         self._http = LocalHttpServer(self._handle)
 
@@ -81,10 +84,14 @@ class FakeRippled:
     def received(self) -> list[Received]:
         return self._http.received
 
-    def fail_next(self, *faults: RippledFault) -> None:
-        """The next len(faults) calls suffer these faults, one each, in order."""
+    def calls(self, method: str = "tx") -> list[Received]:
+        """The requests received for one JSON-RPC method, in order."""
+        return [request for request in self.received if _method_of(request) == method]
+
+    def fail_next(self, *faults: RippledFault, method: str = "tx") -> None:
+        """The next len(faults) calls of `method` suffer these faults, one each, in order."""
         with self._lock:
-            self._faults.extend(faults)
+            self._faults.extend((method, fault) for fault in faults)
 
     def register(self, tx_hash: str, tx_json: dict[str, Any], **how: Any) -> None:
         """Describe `tx_hash` with `tx_json`; `how` sets LedgerRecord's other fields."""
@@ -97,7 +104,7 @@ class FakeRippled:
         return tx_hash
 
     def _handle(self, request: Received) -> Reply:
-        fault = self._next_fault()
+        fault = self._next_fault(_method_of(request))
         if fault is RippledFault.CONNECTION_RESET:
             return Reply(reset=True)
         if fault is RippledFault.GARBAGE:
@@ -111,9 +118,13 @@ class FakeRippled:
             return Reply(reply.status, reply.body, reply.headers, delay_seconds=self.slow_seconds)
         return reply
 
-    def _next_fault(self) -> RippledFault | None:
+    def _next_fault(self, method: str | None) -> RippledFault | None:
         with self._lock:
-            return self._faults.pop(0) if self._faults else None
+            for position, (target, fault) in enumerate(self._faults):
+                if target == method:
+                    del self._faults[position]
+                    return fault
+            return None
 
     def _answer(self, request: Received, fault: RippledFault | None) -> Reply:
         try:
@@ -121,6 +132,8 @@ class FakeRippled:
             method, params = call["method"], call["params"][0]
         except (ValueError, KeyError, IndexError, TypeError):
             return Reply.of_json(_error("invalidParams", 31, "Invalid parameters.", {}))
+        if method == "server_info":
+            return Reply.of_json({"result": _server_info(self.network_id)})
         if method != "tx":
             return Reply.of_json(_error("unknownCmd", 32, "Unknown method.", params))
         if fault is RippledFault.NODE_BUSY:
@@ -136,6 +149,27 @@ class FakeRippled:
         if fault is RippledFault.WRONG_SHAPE:
             return Reply.of_json(_wrong_shape(tx_hash))
         return Reply.of_json({"result": _describe(tx_hash, record)})
+
+
+def _method_of(request: Received) -> str | None:
+    try:
+        method = request.json().get("method")
+    except (ValueError, AttributeError):
+        return None
+    return method if isinstance(method, str) else None
+
+
+def _server_info(network_id: int | None) -> dict[str, Any]:
+    """server_info's `result` (the fields a node of rippled 2.x reports that matter here)."""
+    info: dict[str, Any] = {
+        "build_version": "2.3.0",
+        "complete_ledgers": "32570-95000000",
+        "server_state": "full",
+        "validated_ledger": {"seq": 95000000, "age": 2},
+    }
+    if network_id is not None:
+        info["network_id"] = network_id
+    return {"info": info, "status": "success"}
 
 
 def _describe(tx_hash: str, record: LedgerRecord) -> dict[str, Any]:

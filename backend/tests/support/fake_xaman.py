@@ -34,6 +34,17 @@ INVALID_CREDENTIALS_CODE = 813
 _PAYLOAD_PATH = re.compile(r"^/api/v1/platform/payload/([^/?]+)$")
 
 
+# The default of FakeXaman.sign's network: the one the payload forces (TESTNET if none).
+_FORCED = object()
+# Xaman limits options.signers to four accounts (XRPL-Labs/xumm-sdk-py issue 29).
+MAX_SIGNERS = 4
+_CLASSIC_ADDRESS = re.compile(r"^r[1-9A-HJ-NP-Za-km-z]{24,34}$")
+
+
+class WalletRefused(Exception):
+    """The Xaman app would not let this account, or this network, sign the payload."""
+
+
 class Fault(enum.StrEnum):
     """What the next call suffers instead of (or on top of) its normal answer."""
 
@@ -94,6 +105,8 @@ class FakeXaman:
         self.application_uuid = str(uuid.uuid4())
         # Extra members merged into every create answer (e.g. an `expires_at` Xaman might add).
         self.create_extra: dict[str, Any] = {}
+        # Whether the "app" enforces options.signers and options.force_network (Xaman 2.6+).
+        self.honour_options = True
         self.payloads: dict[str, FakePayload] = {}
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -131,12 +144,28 @@ class FakeXaman:
         payload_id: str,
         *,
         txid: str,
-        nodetype: str | None = "TESTNET",
-        account: str = "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY",
+        nodetype: str | object | None = _FORCED,
+        account: str | None = None,
         signed_hex: str = "",
     ) -> None:
-        """Signed in the app and dispatched to the `nodetype` network (None: not dispatched)."""
+        """Signed in the app and dispatched to the `nodetype` network (None: not dispatched).
+
+        As the app does, it signs only with an account of `options.signers` and only on
+        `options.force_network` (raising WalletRefused otherwise), unless `honour_options` is
+        off, as in an app too old to know them. By default it signs with the first allowed
+        account, on the forced network (TESTNET when none is forced).
+        """
         payload = self.payloads[payload_id]
+        signers = payload.options.get("signers") or []
+        forced = payload.options.get("force_network")
+        account = account or (signers[0] if signers else "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY")
+        network = (forced or "TESTNET") if nodetype is _FORCED else nodetype
+        if self.honour_options and signers and account not in signers:
+            raise WalletRefused(f"{account} may not sign this payload (signers: {signers})")
+        if self.honour_options and forced and network not in (None, forced):
+            raise WalletRefused(f"the payload must be signed on {forced}, not {network}")
+        assert network is None or isinstance(network, str)
+        nodetype = network
         payload.opened = payload.resolved = payload.signed = True
         payload.txid, payload.nodetype, payload.account = txid, nodetype, account
         payload.signed_hex = signed_hex
@@ -256,6 +285,8 @@ class FakeXaman:
         if not isinstance(txjson, dict) or not isinstance(txjson.get("TransactionType"), str):
             return _error(400, 400)
         options = body.get("options") or {}
+        if not _valid_options(options):
+            return _error(400, 400)
         # Xaman's default expiry is 240 minutes (INTEGRATIONS.md §4).
         minutes = options.get("expire") or 240
         now = _now()
@@ -291,6 +322,21 @@ class FakeXaman:
         return Reply.of_json(
             {"result": result, "meta": document["meta"], "custom_meta": payload.custom_meta}
         )
+
+
+def _valid_options(options: Any) -> bool:
+    """`signers`: omitted, null, or one to four r-addresses; `force_network`: a network name."""
+    if not isinstance(options, dict):
+        return False
+    signers = options.get("signers")
+    if signers is not None and not (
+        isinstance(signers, list)
+        and 1 <= len(signers) <= MAX_SIGNERS
+        and all(isinstance(item, str) and _CLASSIC_ADDRESS.match(item) for item in signers)
+    ):
+        return False
+    forced = options.get("force_network")
+    return forced is None or (isinstance(forced, str) and forced.isupper() and forced.isalpha())
 
 
 def _cancel_refusal(payload: FakePayload) -> str | None:
@@ -341,6 +387,7 @@ def _payload_document(payload: FakePayload) -> dict[str, Any]:
             "return_url_app": None,
             "return_url_web": None,
             "is_xapp": False,
+            "signers": payload.options.get("signers") or None,
         },
         "application": {"name": "RingLedger (fake)", "uuidv4": str(uuid.uuid4())},
         "payload": {

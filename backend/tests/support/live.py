@@ -23,8 +23,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database: URL, data_dir: Path, *, workers: int = 2, **env: str) -> Iterator[str]:
-    """Start the service on a free port; yield its base URL; stop it (and its workers)."""
+def live_server(
+    database: URL,
+    data_dir: Path,
+    *,
+    workers: int = 2,
+    arguments: tuple[str, ...] = (),
+    **env: str,
+) -> Iterator[str]:
+    """Start the service on a free port; yield its base URL; stop it (and its workers).
+
+    `arguments` go to `ringledger serve` after the port and worker count.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -34,6 +44,7 @@ def live_server(database: URL, data_dir: Path, *, workers: int = 2, **env: str) 
         "RINGLEDGER_PASSWORD_HASHING": "fast",
         "RINGLEDGER_WEB_DIR": str(data_dir / "no-console"),
         "RINGLEDGER_LOG_LEVEL": "WARNING",
+        "RINGLEDGER_REGISTER_MAX_PER_CLIENT": "1000000",
         **env,
     }
     log = (data_dir / f"server-{port}.log").open("w")
@@ -47,6 +58,7 @@ def live_server(database: URL, data_dir: Path, *, workers: int = 2, **env: str) 
             str(port),
             "--workers",
             str(workers),
+            *arguments,
         ],
         env=environment,
         stdout=log,

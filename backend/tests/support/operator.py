@@ -32,6 +32,7 @@ def environment(database: URL, data_dir: Path, **overrides: str) -> dict[str, st
         "XAMAN_MODE": "stub",
         "XRPL_MODE": "stub",
         "RINGLEDGER_SCHEMA_REVISION": "head",
+        "RINGLEDGER_REGISTER_MAX_PER_CLIENT": "1000000",
     }
     values.update(overrides)
     return values

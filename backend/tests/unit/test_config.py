@@ -75,11 +75,26 @@ class TestProductionRefusals:
             ({"XAMAN_API_KEY": "  "}, "XAMAN_API_KEY and XAMAN_API_SECRET"),
             ({"DATABASE_URL": None}, "DATABASE_URL is required"),
             ({"RINGLEDGER_PASSWORD_HASHING": "fast"}, "must be strong"),
+            ({"XRPL_RPC_URL": "http://node.example.org:51234/"}, "XRPL_RPC_URL must be an https"),
+            ({"XAMAN_API_BASE_URL": "http://xumm.app"}, "XAMAN_API_BASE_URL must be an https"),
+            ({"XRPL_NETWORK": "SIDECHAIN"}, "XRPL_NETWORK must be one of MAINNET, TESTNET"),
         ],
     )
     def test_refused(self, overrides: dict[str, object], fragment: str) -> None:
         problems = production(**overrides).problems()
         assert any(fragment in problem for problem in problems), problems
+
+    @pytest.mark.parametrize("proxies", ["10.0.0.1", "10.0.0.0/8, ::1", "", " 192.0.2.1 "])
+    def test_trusted_proxies(self, proxies: str) -> None:
+        settings = Settings(RINGLEDGER_TRUSTED_PROXIES=proxies)
+        assert settings.trusted_proxies == [
+            item.strip() for item in proxies.split(",") if item.strip()
+        ]
+
+    @pytest.mark.parametrize("proxies", ["proxy.example.org", "10.0.0.1, *", "300.1.1.1"])
+    def test_a_trusted_proxy_must_be_an_address(self, proxies: str) -> None:
+        with pytest.raises(ValidationError, match="not an IP address or network"):
+            Settings(RINGLEDGER_TRUSTED_PROXIES=proxies)
 
     def test_api_mode_needs_credentials_everywhere(self) -> None:
         problems = Settings(XAMAN_MODE="api").problems()

@@ -24,19 +24,22 @@ def issuer() -> TokenIssuer:
 class TestTokens:
     def test_round_trip(self, issuer: TokenIssuer) -> None:
         user_id = uuid.uuid4()
-        claims = issuer.verify(issuer.issue(user_id=user_id, role="promoter"))
-        assert claims.user_id == user_id and claims.role == "promoter"
+        claims = issuer.verify(issuer.issue(user_id=user_id, role="promoter", version=3))
+        assert (claims.user_id, claims.role, claims.version) == (user_id, "promoter", 3)
 
     def test_carries_the_required_claims(self, issuer: TokenIssuer) -> None:
-        token = issuer.issue(user_id=uuid.uuid4(), role="fighter")
+        token = issuer.issue(user_id=uuid.uuid4(), role="fighter", version=0)
         payload = jwt.decode(token, SECRET, algorithms=["HS256"])
-        assert set(payload) == {"sub", "role", "iat", "exp"}
+        assert set(payload) == {"sub", "role", "ver", "iat", "exp"}
         assert payload["exp"] - payload["iat"] == 3600
         assert jwt.get_unverified_header(token)["alg"] == "HS256"
 
     def test_expired(self, issuer: TokenIssuer) -> None:
         token = issuer.issue(
-            user_id=uuid.uuid4(), role="promoter", now=datetime.now(UTC) - timedelta(hours=2)
+            user_id=uuid.uuid4(),
+            role="promoter",
+            version=0,
+            now=datetime.now(UTC) - timedelta(hours=2),
         )
         with pytest.raises(NotAuthenticated) as caught:
             issuer.verify(token)
@@ -50,15 +53,54 @@ class TestTokens:
             lambda claims: jwt.encode({**claims, "iat": claims["iat"] + 3600}, SECRET, "HS256"),
             lambda claims: jwt.encode({k: v for k, v in claims.items() if k != "role"}, SECRET),
             lambda claims: jwt.encode({**claims, "sub": "not-a-uuid"}, SECRET, algorithm="HS256"),
+            lambda claims: jwt.encode({k: v for k, v in claims.items() if k != "ver"}, SECRET),
+            lambda claims: jwt.encode({**claims, "ver": "0"}, SECRET, algorithm="HS256"),
+            lambda claims: jwt.encode({**claims, "ver": -1}, SECRET, algorithm="HS256"),
             lambda claims: "garbage",
         ],
-        ids=["wrong-key", "alg-none", "future-iat", "no-role", "bad-sub", "garbage"],
+        ids=[
+            "wrong-key",
+            "alg-none",
+            "future-iat",
+            "no-role",
+            "bad-sub",
+            "no-version",
+            "text-version",
+            "negative-version",
+            "garbage",
+        ],
     )
     def test_invalid(self, issuer: TokenIssuer, token_of) -> None:  # type: ignore[no-untyped-def]
         now = int(datetime.now(UTC).timestamp())
-        claims = {"sub": str(uuid.uuid4()), "role": "admin", "iat": now, "exp": now + 600}
+        claims = {
+            "sub": str(uuid.uuid4()),
+            "role": "admin",
+            "ver": 0,
+            "iat": now,
+            "exp": now + 600,
+        }
         with pytest.raises(NotAuthenticated) as caught:
             issuer.verify(token_of(claims))
+        assert caught.value.code == "token_invalid"
+
+
+class TestClockSkew:
+    """A token minted by a server whose clock runs a little ahead is still good (30 s)."""
+
+    @staticmethod
+    def minted(seconds_ahead: int) -> str:
+        now = int(datetime.now(UTC).timestamp()) + seconds_ahead
+        claims = {"sub": str(uuid.uuid4()), "role": "promoter", "ver": 0}
+        return jwt.encode({**claims, "iat": now, "exp": now + 600}, SECRET, algorithm="HS256")
+
+    @pytest.mark.parametrize("seconds_ahead", [1, 10, 25])
+    def test_within_the_leeway(self, issuer: TokenIssuer, seconds_ahead: int) -> None:
+        assert issuer.verify(self.minted(seconds_ahead)).role == "promoter"
+
+    @pytest.mark.parametrize("seconds_ahead", [45, 3600])
+    def test_beyond_it(self, issuer: TokenIssuer, seconds_ahead: int) -> None:
+        with pytest.raises(NotAuthenticated) as caught:
+            issuer.verify(self.minted(seconds_ahead))
         assert caught.value.code == "token_invalid"
 
 
