@@ -229,13 +229,14 @@ describe("RingLedger console, whole lifecycle", () => {
     await screenshot(page, "13-admin-bouts-list");
     await page.getByRole("link", { name: new RegExp(TITLE) }).click();
     await page.getByRole("heading", { name: "Enter the result" }).waitFor();
-    await page.getByRole("radio", { name: `Fighter A: ${FIGHTER_A.name}` }).check();
+    await page.getByRole("radio", { name: `Fighter A wins: ${FIGHTER_A.name}` }).check();
     await page.getByRole("button", { name: "Enter result" }).click();
     await page.getByText("This cannot be changed.").waitFor();
     await screenshot(page, "14-admin-result-entry");
-    await page.getByRole("button", { name: "Yes, record the winner" }).click();
+    await page.getByRole("button", { name: "Yes, record the result" }).click();
     await waitForBoutStatus(page, "Result entered");
-    await page.getByText(`Fighter A: ${FIGHTER_A.name}`).first().waitFor();
+    await page.getByText(`Result entered: Fighter A (${FIGHTER_A.name}) won.`).waitFor();
+    await page.locator('dd[data-outcome="win_a"]', { hasText: "won" }).waitFor();
 
     await page.getByRole("heading", { name: "Audit timeline" }).waitFor();
     await page.locator('.timeline li[data-outcome="rejected"]').first().waitFor();

@@ -6,15 +6,29 @@ import type {
   PreparedEscrow,
   PreparedPayout,
   SigningStatus,
-  Winner,
 } from "../../api/client";
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { useAction } from "../../components/useAction";
-import { BOUT_STATUSES, BOUT_STATUS_LABELS, ESCROW_KINDS, corner } from "../../lib/labels";
+import {
+  BOUT_LIFECYCLE,
+  BOUT_STATUS_LABELS,
+  ESCROW_KINDS,
+  WITHDRAWN_PATH,
+  corner,
+} from "../../lib/labels";
 import { formatAmount, sumDrops } from "../../lib/money";
+import {
+  bonusesInWords,
+  outcomeOf,
+  outcomeText,
+  pendingRefunds,
+  refundedBonuses,
+  winnerOf,
+  type Corner,
+} from "../../lib/outcomes";
 import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
@@ -23,6 +37,7 @@ import { EscrowEvidenceForm, HashConfirmForm, PayoutEvidenceForm } from "./Confi
 import { EscrowCard } from "./EscrowCard";
 import { EvidenceDownload } from "./EvidenceDownload";
 import { ResultEntry } from "./ResultEntry";
+import { SettlementNote } from "./SettlementNote";
 import { SigningPanel } from "./SigningPanel";
 import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
 
@@ -73,12 +88,13 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 
   const isOwner = user?.role === "promoter" && user.user_id === bout.promoter_user_id;
   const isAdmin = user?.role === "admin";
-  const names: Record<Winner, string> = {
+  const names: Record<Corner, string> = {
     A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
     B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
   };
   const stubSigning = meta?.xaman_mode !== "api";
   const stubLedger = meta?.xrpl_mode !== "rpc";
+  const outcome = outcomeOf(bout);
   const escrows = ESCROW_KINDS.map((kind) =>
     bout.escrows.find((item) => item.escrow_kind === kind),
   ).filter((item): item is EscrowView => item !== undefined);
@@ -117,20 +133,24 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           <dd>
             <TimeInfo date={new Date(bout.event_datetime_utc)} />
           </dd>
-          <dt>Total locked</dt>
+          <dt>{bout.status === "withdrawn" ? "Purses (never locked)" : "Total locked"}</dt>
           <dd>{formatAmount(sumDrops(bout.escrows.map((item) => String(item.amount_drops))))}</dd>
           <dt>Promoter address</dt>
           <dd className="mono small">{bout.promoter_xrpl_address}</dd>
-          {bout.winner ? (
+          {outcome ? (
             <>
-              <dt>Winner</dt>
-              <dd>
-                Fighter {bout.winner}: {names[bout.winner]}
-              </dd>
+              <dt>Result</dt>
+              <dd data-outcome={outcome}>{outcomeText(outcome, names)}</dd>
             </>
           ) : null}
         </dl>
-        <ClosingNote bout={bout} />
+        {bout.status === "withdrawn" ? (
+          <p className="notice notice-info" data-withdrawn="true">
+            Withdrawn: this bout was called off before any money was locked. Its sign requests were
+            withdrawn, and nothing can change it now.
+          </p>
+        ) : null}
+        <SettlementNote bout={bout} names={names} />
         <div role="status" aria-live="polite">
           {announcement ? <p className="notice notice-success">{announcement}</p> : null}
         </div>
@@ -187,10 +207,11 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 }
 
 function Progress({ bout }: { bout: BoutView }) {
-  const reached = BOUT_STATUSES.indexOf(bout.status);
+  const steps = bout.status === "withdrawn" ? WITHDRAWN_PATH : BOUT_LIFECYCLE;
+  const reached = steps.indexOf(bout.status);
   return (
     <ol className="progress" aria-label="Bout progress">
-      {BOUT_STATUSES.map((status, index) => (
+      {steps.map((status, index) => (
         <li
           key={status}
           className={index < reached ? "done" : index === reached ? "current" : "todo"}
@@ -200,24 +221,6 @@ function Progress({ bout }: { bout: BoutView }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-function ClosingNote({ bout }: { bout: BoutView }) {
-  if (bout.status !== "closed") return null;
-  if (!bout.refund_pending) {
-    return (
-      <p className="notice notice-success" data-refund-pending="false">
-        Closed. Every escrow is settled.
-      </p>
-    );
-  }
-  return (
-    <p className="notice notice-info" data-refund-pending="true">
-      Closed: the fighters are paid. Refund pending: the loser&apos;s bonus returns to the promoter
-      once it can be cancelled (after <TimeInfo date={new Date(bout.cancel_after_utc)} />
-      ).
-    </p>
   );
 }
 
@@ -254,8 +257,7 @@ function OwnerActions(props: {
     return (
       <div className="phase-actions">
         <p>
-          Release the purses: finish the show escrows and the winner&apos;s bonus, cancel the
-          loser&apos;s bonus back to you after its CancelAfter. {hint}
+          {payoutInstruction(bout)} {hint}
         </p>
         <button
           type="button"
@@ -272,6 +274,23 @@ function OwnerActions(props: {
     return <p className="muted">All four escrows are on the ledger. Waiting for the result.</p>;
   }
   return null;
+}
+
+/** What the owner does in the payout phase, for this bout's outcome. */
+export function payoutInstruction(bout: BoutView): string {
+  const outcome = outcomeOf(bout);
+  if (!outcome) return "";
+  if (bout.status === "closed") {
+    const pending = pendingRefunds(bout);
+    const them = pending.length >= 2 ? "them" : "it";
+    return `The fighters are paid. Take back ${bonusesInWords(pending)}: prepare the EscrowCancel${pending.length >= 2 ? "s" : ""}, sign ${them} in Xaman once CancelAfter has passed, and confirm.`;
+  }
+  const winner = winnerOf(outcome);
+  const refunded = bonusesInWords(refundedBonuses(outcome));
+  const finished = winner
+    ? `both show escrows and fighter ${winner}'s bonus to the fighters`
+    : "both show escrows to the fighters";
+  return `Release the purses: finish ${finished}; cancel ${refunded} back to you after CancelAfter.`;
 }
 
 interface WorkProps {
