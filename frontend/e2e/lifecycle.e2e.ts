@@ -24,6 +24,7 @@ import {
   waitForEscrowStatus,
 } from "./support/flows";
 import { screenshotDir } from "./support/paths";
+import { storedItems } from "./support/storage";
 
 const ADMIN = { email: "admin@example.com", password: "admin password 12345" };
 const FIGHTER_A = {
@@ -268,6 +269,15 @@ describe("RingLedger console, whole lifecycle", () => {
       "EscrowCancel: refund to the promoter",
     );
     expect(await card(page, "bonus_a").innerText()).toContain("EscrowFinish: pay the fighter");
+    // The winner's bonus finish carries the Fulfillment: on the page, never in the tab's storage.
+    const fulfillment = await card(page, "bonus_a")
+      .getByLabel("Fulfillment (hex, empty for none)")
+      .inputValue();
+    expect(fulfillment).toMatch(/^A0228020[0-9A-F]{64}$/i);
+    const stored = await storedItems(page);
+    expect(Object.keys(stored)).toContain("ringledger.access_token");
+    expect(JSON.stringify(stored)).not.toContain("Fulfillment");
+    expect(JSON.stringify(stored)).not.toContain(fulfillment);
     await screenshot(page, "16-payouts-prepared");
 
     for (const kind of ["show_a", "show_b", "bonus_a"]) {
@@ -288,6 +298,17 @@ describe("RingLedger console, whole lifecycle", () => {
     await page.locator('[data-refund-pending="false"]').waitFor();
     await screenshot(page, "18-closed-refunded");
     await page.getByRole("heading", { name: "Audit timeline" }).waitFor();
+  });
+
+  test("signing out leaves nothing of the console's in the tab's storage", async () => {
+    const { page } = promoter;
+    expect(Object.keys(await storedItems(page)).length).toBeGreaterThan(0);
+    await signOut(page);
+    const left = Object.keys(await storedItems(page)).filter((key) =>
+      key.startsWith("ringledger."),
+    );
+    expect(left).toEqual([]);
+    await promoter.context.close();
   });
 
   test("a phone-width screen shows the closed bout and the bouts list", async () => {

@@ -17,6 +17,7 @@ import {
   loadPhase,
   mergePrepared,
   savePhase,
+  sessionGeneration,
   type Phase,
   type PhaseState,
 } from "../../lib/preparedStore";
@@ -29,6 +30,8 @@ export interface ReportedOutcome {
 
 export function useBoutFlow(boutId: string) {
   const { api } = useSession();
+  // What this page prepares belongs to the session it was opened in (see preparedStore).
+  const [generation] = useState(sessionGeneration);
   const [bout, setBout] = useState<BoutView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [escrowPhase, setEscrowPhase] = useState<PhaseState<PreparedEscrow>>(() =>
@@ -56,8 +59,12 @@ export function useBoutFlow(boutId: string) {
   useEffect(() => {
     void reload();
   }, [reload]);
-  useEffect(() => savePhase(boutId, "escrows", escrowPhase), [boutId, escrowPhase]);
-  useEffect(() => savePhase(boutId, "payouts", payoutPhase), [boutId, payoutPhase]);
+  useEffect(() => {
+    savePhase(boutId, "escrows", escrowPhase, { generation });
+  }, [boutId, escrowPhase, generation]);
+  useEffect(() => {
+    savePhase(boutId, "payouts", payoutPhase, { generation });
+  }, [boutId, payoutPhase, generation]);
 
   const prepareEscrows = useCallback(async () => {
     const answer = await api.prepareEscrows(boutId);
