@@ -6,11 +6,12 @@
 
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { accessibilityProblems } from "./support/accessibility";
 import { startBackend, type Backend } from "./support/backend";
 import { launchChromium, newActor, screenshot, type Actor } from "./support/browser";
 import { openConsole, type ConsoleSite } from "./support/console";
+import { CONSOLE_CSP, pendingCspViolations, takeCspViolations } from "./support/csp";
 import {
   PASSWORD,
   card,
@@ -63,6 +64,11 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
+// The console must work under the service's Content-Security-Policy: any violation fails the test.
+afterEach(() => {
+  expect(takeCspViolations()).toEqual([]);
+});
+
 afterAll(async () => {
   await browser?.close();
   await site?.close();
@@ -72,7 +78,9 @@ afterAll(async () => {
 describe("RingLedger console, whole lifecycle", () => {
   test("the console is served and a wrong password is explained in words", async () => {
     const visitor = watch(await newActor(browser));
-    await open(visitor.page, site.url, "/");
+    const served = await visitor.page.goto(site.url);
+    expect(served?.headers()["content-security-policy"]).toBe(CONSOLE_CSP);
+    expect(served?.headers()["x-frame-options"]).toBe("DENY");
     await visitor.page.getByRole("heading", { name: "Sign in" }).waitFor();
     await screenshot(visitor.page, "01-sign-in");
     a11y["sign in"] = await accessibilityProblems(visitor.page);
@@ -83,6 +91,18 @@ describe("RingLedger console, whole lifecycle", () => {
     await alert.waitFor();
     expect(await alert.innerText()).toContain("The email or password is not right.");
     await screenshot(visitor.page, "02-sign-in-error");
+
+    // The watcher itself works: an inline script is refused by the policy, and reported.
+    const ran = await visitor.page.evaluate(async () => {
+      const script = document.createElement("script");
+      script.textContent = "window.inlineScriptRan = true;";
+      document.head.append(script);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return "inlineScriptRan" in window;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(pendingCspViolations).toBeGreaterThan(0);
+    expect(takeCspViolations().join("\n")).toContain("script-src");
     await visitor.context.close();
   });
 
@@ -149,9 +169,11 @@ describe("RingLedger console, whole lifecycle", () => {
     await page.getByRole("button", { name: "Prepare escrows" }).click();
     await page.getByText("4 sign requests ready.").waitFor();
     for (const kind of KINDS) {
-      await card(page, kind)
-        .getByRole("img", { name: /QR code of the Xaman sign request/ })
-        .waitFor();
+      const qr = card(page, kind).getByRole("img", { name: /QR code of the Xaman sign request/ });
+      await qr.waitFor();
+      // Drawn as a data: image (allowed by img-src), and actually decoded by the browser.
+      expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+      expect(await qr.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
       expect(
         await card(page, kind).getByRole("link", { name: "Open in Xaman" }).getAttribute("href"),
       ).toBeTruthy();
