@@ -40,6 +40,7 @@ import { ResultEntry } from "./ResultEntry";
 import { SettlementNote } from "./SettlementNote";
 import { SigningPanel } from "./SigningPanel";
 import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
+import { WithdrawBout } from "./WithdrawBout";
 
 /** Statuses in which the service takes payout prepares (it checks again, of course). */
 function inPayoutPhase(bout: BoutView): boolean {
@@ -199,6 +200,20 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           ))}
         </div>
       </section>
+
+      {isOwner && bout.status === "draft" ? (
+        <WithdrawBout
+          bout={bout}
+          withdraw={async () => {
+            await flow.withdraw();
+            setAnnouncement(
+              "The bout is withdrawn. Its sign requests were withdrawn; no money was locked.",
+            );
+            // The section that held the focus is gone: continue from the page's heading.
+            document.getElementById("bout-title")?.focus();
+          }}
+        />
+      ) : null}
 
       {isAdmin ? <EvidenceDownload boutId={bout.bout_id} /> : null}
       {isAdmin || isOwner ? <AuditTimeline boutId={bout.bout_id} version={flow.version} /> : null}

@@ -14,6 +14,7 @@ import type {
   SigningStatus,
 } from "../../api/client";
 import {
+  emptyPhase,
   loadPhase,
   mergePrepared,
   savePhase,
@@ -80,6 +81,21 @@ export function useBoutFlow(boutId: string) {
     return answer;
   }, [api, boutId, reload]);
 
+  /** Withdraw the draft for good; on a refusal the page catches up with the service's view. */
+  const withdraw = useCallback(async () => {
+    try {
+      const withdrawn = await api.withdrawBout(boutId);
+      setBout(withdrawn);
+      setVersion((value) => value + 1);
+      // Its sign requests are withdrawn: the prepared EscrowCreates are of no further use.
+      setEscrowPhase(emptyPhase());
+      return withdrawn;
+    } catch (error) {
+      await reload();
+      throw error;
+    }
+  }, [api, boutId, reload]);
+
   /** Ask the service what became of a sign request (stub mode: tell it what happened). */
   const reconcile = useCallback(
     async (
@@ -123,6 +139,7 @@ export function useBoutFlow(boutId: string) {
     prepareEscrows,
     preparePayouts,
     reconcile,
+    withdraw,
   };
 }
 
