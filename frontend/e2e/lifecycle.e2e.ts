@@ -226,6 +226,18 @@ describe("RingLedger console, whole lifecycle", () => {
       await waitForEscrowStatus(page, kind, "created");
     }
     await waitForBoutStatus(page, "Escrows created");
+    // Each create transaction links to the public explorer of the configured network (TESTNET).
+    const createTx = card(page, "bonus_b").locator('[data-tx="create"] a');
+    const hash = await createTx.innerText();
+    expect(hash).toMatch(/^[0-9A-F]{64}$/);
+    expect(await createTx.getAttribute("href")).toBe(
+      `https://testnet.xrpl.org/transactions/${hash}`,
+    );
+    expect(await createTx.getAttribute("target")).toBe("_blank");
+    expect(await createTx.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await createTx.getAttribute("aria-label")).toContain(
+      "opens in the XRPL Testnet explorer",
+    );
     await screenshot(page, "11-escrows-created");
   });
 

@@ -26,6 +26,11 @@ export function useSession(): Session {
   return session;
 }
 
+/** The session when there is one; for small parts that also render on their own. */
+export function useOptionalSession(): Session | null {
+  return useContext(SessionContext);
+}
+
 export function createApi(onUnauthorized: () => void): RingLedgerApi {
   return new RingLedgerApi(new HttpClient({ tokens: sessionTokenStore(), onUnauthorized }));
 }

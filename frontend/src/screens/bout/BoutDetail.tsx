@@ -10,6 +10,7 @@ import type {
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
+import { TxHash } from "../../components/TxHash";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { useAction } from "../../components/useAction";
 import {
@@ -33,7 +34,13 @@ import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
 import { AuditTimeline } from "./AuditTimeline";
-import { EscrowEvidenceForm, HashConfirmForm, PayoutEvidenceForm } from "./ConfirmForms";
+import {
+  EscrowEvidenceForm,
+  HashConfirmForm,
+  PayoutEvidenceForm,
+  type OnSettled,
+  type Settled,
+} from "./ConfirmForms";
 import { EscrowCard } from "./EscrowCard";
 import { EvidenceDownload } from "./EvidenceDownload";
 import { ResultEntry } from "./ResultEntry";
@@ -61,12 +68,12 @@ export function BoutDetail({ boutId }: { boutId: string }) {
   const { user, meta } = useSession();
   const flow = useBoutFlow(boutId);
   const { byId } = useFighters();
-  const [announcement, setAnnouncement] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState<Settled | null>(null);
   const prepare = useAction();
   const { bout, loadError, reload } = flow;
 
   const announce = useCallback(
-    (message: string | null) => {
+    (message: Settled | null) => {
       if (message) setAnnouncement(message);
       void reload();
     },
@@ -107,9 +114,9 @@ export function BoutDetail({ boutId }: { boutId: string }) {
     );
     if (answer) {
       const count = answer.escrows.length;
-      setAnnouncement(
-        `${count} sign request${count === 1 ? "" : "s"} ready. Scan each QR code with Xaman.`,
-      );
+      setAnnouncement({
+        text: `${count} sign request${count === 1 ? "" : "s"} ready. Scan each QR code with Xaman.`,
+      });
     }
   }
 
@@ -153,7 +160,19 @@ export function BoutDetail({ boutId }: { boutId: string }) {
         ) : null}
         <SettlementNote bout={bout} names={names} />
         <div role="status" aria-live="polite">
-          {announcement ? <p className="notice notice-success">{announcement}</p> : null}
+          {announcement ? (
+            <p className="notice notice-success">
+              <span>{announcement.text}</span>
+              {announcement.txHash ? (
+                <>
+                  {" "}
+                  <span className="announced-tx">
+                    Transaction: <TxHash hash={announcement.txHash} />
+                  </span>
+                </>
+              ) : null}
+            </p>
+          ) : null}
         </div>
         {isOwner ? (
           <OwnerActions
@@ -172,7 +191,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
       </section>
 
       {isAdmin && bout.status === "escrows_created" ? (
-        <ResultEntry bout={bout} names={names} onEntered={announce} />
+        <ResultEntry bout={bout} names={names} onEntered={(text) => announce({ text })} />
       ) : null}
 
       <section aria-labelledby="escrows-title">
@@ -206,9 +225,9 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           bout={bout}
           withdraw={async () => {
             await flow.withdraw();
-            setAnnouncement(
-              "The bout is withdrawn. Its sign requests were withdrawn; no money was locked.",
-            );
+            setAnnouncement({
+              text: "The bout is withdrawn. Its sign requests were withdrawn; no money was locked.",
+            });
             // The section that held the focus is gone: continue from the page's heading.
             document.getElementById("bout-title")?.focus();
           }}
@@ -314,7 +333,7 @@ interface WorkProps {
   flow: BoutFlow;
   stubSigning: boolean;
   stubLedger: boolean;
-  onSettled: (message: string | null) => void;
+  onSettled: OnSettled;
 }
 
 /** The owner's signing and confirm steps for one escrow, in whichever phase is open. */
@@ -358,8 +377,10 @@ function CreateWork({
   if (status === "superseded") return <Superseded />;
   const signedHash = flow.escrowPhase.signedHashes[request.payload_id] ?? null;
   const kind: EscrowKind = escrow.escrow_kind;
-  const done = (answer: { offer_sequence: number }) =>
-    `Escrow ${kind} is created on the ledger (offer sequence ${answer.offer_sequence}).`;
+  const done = (answer: { offer_sequence: number; tx_hash: string }): Settled => ({
+    text: `Escrow ${kind} is created on the ledger (offer sequence ${answer.offer_sequence}).`,
+    txHash: answer.tx_hash,
+  });
   return (
     <div className="work" key={request.payload_id}>
       <SigningPanel
@@ -367,6 +388,7 @@ function CreateWork({
         status={status}
         stub={stubSigning}
         reconcile={(observed) => flow.reconcile("escrows", kind, request.payload_id, observed)}
+        signedHash={signedHash}
       />
       {stubLedger ? (
         <EscrowEvidenceForm
@@ -407,8 +429,14 @@ function PayoutWork({
   const signedHash = flow.payoutPhase.signedHashes[request.payload_id] ?? null;
   const kind = escrow.escrow_kind;
   const isCancel = prepared.action === "cancel";
-  const done = (answer: { escrow_status: string; bout_status: string }) =>
-    `Escrow ${kind} is ${answer.escrow_status === "cancelled" ? "refunded to the promoter" : "paid out"}; the bout is ${answer.bout_status.replace(/_/g, " ")}.`;
+  const done = (answer: {
+    escrow_status: string;
+    bout_status: string;
+    tx_hash: string;
+  }): Settled => ({
+    text: `Escrow ${kind} is ${answer.escrow_status === "cancelled" ? "refunded to the promoter" : "paid out"}; the bout is ${answer.bout_status.replace(/_/g, " ")}.`,
+    txHash: answer.tx_hash,
+  });
   return (
     <div className="work" key={request.payload_id}>
       <p className="action-line">
@@ -425,6 +453,7 @@ function PayoutWork({
         status={status}
         stub={stubSigning}
         reconcile={(observed) => flow.reconcile("payouts", kind, request.payload_id, observed)}
+        signedHash={signedHash}
       />
       {stubLedger ? (
         <PayoutEvidenceForm
