@@ -111,7 +111,9 @@ describe("withdrawing a draft bout", () => {
     expect(within(section!).queryByRole("button")).toBeNull();
     const text = section!.textContent ?? "";
     expect(text).toContain("can no longer be withdrawn: money may be locked");
-    expect(text).toContain("Show purse · Fighter A: created on ledger");
+    expect(text).toContain(
+      "Show purse · Fighter A: already created on the ledger, so its money is in escrow.",
+    );
     expect(text).toContain("Confirm the escrows");
     expect(text).toContain("no contest");
   });

@@ -30,7 +30,10 @@ export function withdrawBlockers(bout: BoutView): WithdrawBlocker[] {
     if (escrow.status !== "planned") {
       blockers.push({
         kind,
-        reason: `${ESCROW_STATUS_LABELS[escrow.status].toLowerCase()}: its money is in escrow`,
+        reason:
+          escrow.status === "created"
+            ? "already created on the ledger, so its money is in escrow"
+            : `no longer planned (${ESCROW_STATUS_LABELS[escrow.status].toLowerCase()})`,
       });
     } else if (escrow.signing?.status === "signed") {
       blockers.push({
@@ -97,6 +100,7 @@ export function WithdrawBout({ bout, withdraw }: WithdrawProps) {
   return (
     <section className="panel inset danger" aria-labelledby="withdraw-title">
       <h2 id="withdraw-title">Withdraw the bout</h2>
+      {error ? <Refusal error={error} /> : null}
       {blockers.length > 0 ? (
         <div className="notice notice-warn" data-withdraw-blocked="true">
           <p className="notice-title">
@@ -156,7 +160,6 @@ export function WithdrawBout({ bout, withdraw }: WithdrawProps) {
           </div>
         </>
       )}
-      {error ? <Refusal error={error} /> : null}
     </section>
   );
 }
