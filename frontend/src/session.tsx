@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from "react";
 import { RingLedgerApi, type Meta, type UserOut } from "./api/client";
 import { HttpClient, sessionTokenStore } from "./api/http";
+import { forgetSession, forgetStoredPayouts } from "./lib/preparedStore";
 
 export interface Session {
   api: RingLedgerApi;
@@ -25,14 +26,21 @@ export function useSession(): Session {
   return session;
 }
 
+/** The session when there is one; for small parts that also render on their own. */
+export function useOptionalSession(): Session | null {
+  return useContext(SessionContext);
+}
+
 export function createApi(onUnauthorized: () => void): RingLedgerApi {
   return new RingLedgerApi(new HttpClient({ tokens: sessionTokenStore(), onUnauthorized }));
 }
 
+const SESSION_ENDED = "Your session has ended. Please sign in again.";
+
 interface ProviderProps {
   children: ReactNode;
-  /** Tests pass their own client. */
-  api?: RingLedgerApi;
+  /** Tests pass their own client, or a factory that is handed the 401 handler. */
+  api?: RingLedgerApi | ((onUnauthorized: () => void) => RingLedgerApi);
 }
 
 export function SessionProvider({ children, api: given }: ProviderProps) {
@@ -40,16 +48,19 @@ export function SessionProvider({ children, api: given }: ProviderProps) {
   const [meta, setMeta] = useState<Meta | null>(null);
   const [loading, setLoading] = useState(true);
   const [notice, setNotice] = useState<string | null>(null);
-  const [api] = useState<RingLedgerApi>(
-    () =>
-      given ??
-      createApi(() => {
-        setUser(null);
-        setNotice("Your session has ended. Please sign in again.");
-      }),
-  );
+  const [api] = useState<RingLedgerApi>(() => {
+    // The service said the token is missing, invalid or expired: end the session here too.
+    const onUnauthorized = () => {
+      forgetSession();
+      setUser(null);
+      setNotice(SESSION_ENDED);
+    };
+    if (given instanceof RingLedgerApi) return given;
+    return (given ?? createApi)(onUnauthorized);
+  });
 
   useEffect(() => {
+    forgetStoredPayouts();
     api.meta().then(setMeta, () => setMeta(null));
     if (!api.http.tokens.get()) {
       setLoading(false);
@@ -75,6 +86,8 @@ export function SessionProvider({ children, api: given }: ProviderProps) {
   const signOut = useCallback(
     (message: string | null = null) => {
       api.logout();
+      // The token, the prepared transactions and anything else of ours in this tab.
+      forgetSession();
       setUser(null);
       setNotice(message);
     },

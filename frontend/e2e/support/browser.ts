@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { watchCsp } from "./csp";
 import { screenshotDir } from "./paths";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -41,6 +42,7 @@ export async function newActor(
     acceptDownloads: true,
   });
   context.setDefaultTimeout(15_000);
+  await watchCsp(context);
   const page = await context.newPage();
   return { context, page };
 }

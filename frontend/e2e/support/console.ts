@@ -8,6 +8,7 @@
 import { preview, type PreviewServer } from "vite";
 import { distDir, frontendDir } from "./paths";
 import { freePort } from "./backend";
+import { CONSOLE_CSP } from "./csp";
 
 export interface ConsoleSite {
   url: string;
@@ -53,6 +54,8 @@ async function servedByVite(baseUrl: string): Promise<ConsoleSite> {
       host: "127.0.0.1",
       port,
       strictPort: true,
+      // The same policy the backend sends, so the console is tested under it either way.
+      headers: { "Content-Security-Policy": CONSOLE_CSP },
       proxy: Object.fromEntries(API_PREFIXES.map((prefix) => [prefix, { target: baseUrl }])),
     },
   });

@@ -72,3 +72,80 @@ export function localInputAt(page: Page, minutesFromNow: number): Promise<string
     return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
   }, minutesFromNow);
 }
+
+export interface BoutPlan {
+  title: string;
+  /** The options' labels: "<display name> — <email>". */
+  fighterA: string;
+  fighterB: string;
+  promoterAddress: string;
+  /** Event start relative to now (negative: already started, so a result can be entered). */
+  eventInMinutes: number;
+  /** Show A, show B, bonus A, bonus B, in XRP as typed. */
+  purses?: [string, string, string, string];
+}
+
+/** Fill the New bout form (already open) with a plan. */
+export async function fillNewBout(page: Page, plan: BoutPlan): Promise<void> {
+  const [showA, showB, bonusA, bonusB] = plan.purses ?? ["5", "4.5", "2.25", "1.000001"];
+  await page.getByLabel("Title (optional)").fill(plan.title);
+  await page.getByLabel("Fighter A", { exact: true }).selectOption({ label: plan.fighterA });
+  await page.getByLabel("Fighter B", { exact: true }).selectOption({ label: plan.fighterB });
+  await page
+    .getByLabel("Event start (your local time)")
+    .fill(await localInputAt(page, plan.eventInMinutes));
+  await page.getByLabel("Promoter XRPL address").fill(plan.promoterAddress);
+  await page.getByLabel("Show purse, fighter A (XRP)").fill(showA);
+  await page.getByLabel("Show purse, fighter B (XRP)").fill(showB);
+  await page.getByLabel("Win bonus, fighter A (XRP)").fill(bonusA);
+  await page.getByLabel("Win bonus, fighter B (XRP)").fill(bonusB);
+}
+
+/** Create a bout through the New bout screen; resolves with the new bout's address. */
+export async function createBout(page: Page, baseUrl: string, plan: BoutPlan): Promise<string> {
+  await open(page, baseUrl, "/bouts/new");
+  await page.getByRole("heading", { name: "New bout" }).waitFor();
+  await fillNewBout(page, plan);
+  await page.getByRole("button", { name: "Create bout" }).click();
+  await page.getByRole("heading", { name: plan.title }).waitFor();
+  await waitForBoutStatus(page, "Draft");
+  return page.url();
+}
+
+const ESCROW_KINDS = ["show_a", "show_b", "bonus_a", "bonus_b"] as const;
+
+/** Prepare the four EscrowCreates and show their QR codes. */
+export async function prepareEscrows(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Prepare escrows" }).click();
+  await page.getByText("4 sign requests ready.").waitFor();
+}
+
+/** Stub wallet signs one EscrowCreate; the stub ledger's evidence (pre-filled) confirms it. */
+export async function confirmEscrowCreated(page: Page, kind: string): Promise<void> {
+  await reportSigned(page, kind);
+  await card(page, kind).getByRole("button", { name: "Confirm escrow created" }).click();
+  await waitForEscrowStatus(page, kind, "created");
+}
+
+/** Prepare, sign and confirm all four escrows: the bout reaches "Escrows created". */
+export async function fundBout(page: Page): Promise<void> {
+  await prepareEscrows(page);
+  for (const kind of ESCROW_KINDS) await confirmEscrowCreated(page, kind);
+  await waitForBoutStatus(page, "Escrows created");
+}
+
+/**
+ * Sign a prepared payout and confirm it with the stub ledger's evidence, whose close time is
+ * just after the bound the action waits for (FinishAfter, or CancelAfter for a refund).
+ */
+export async function confirmPayout(
+  page: Page,
+  kind: string,
+  action: "finish" | "cancel",
+): Promise<void> {
+  await reportSigned(page, kind);
+  await card(page, kind)
+    .getByRole("button", { name: action === "cancel" ? "Confirm refund" : "Confirm payout" })
+    .click();
+  await waitForEscrowStatus(page, kind, action === "cancel" ? "cancelled" : "finished");
+}

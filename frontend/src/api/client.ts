@@ -37,7 +37,11 @@ export type EscrowConfirmOut = Schemas["EscrowConfirmOut"];
 export type PayoutConfirmRequest = Schemas["PayoutConfirmRequest"];
 export type PayoutConfirmOut = Schemas["PayoutConfirmOut"];
 export type ResultOut = Schemas["ResultOut"];
-export type Winner = Schemas["ResultRequest"]["winner"];
+export type Winner = NonNullable<Schemas["ResultRequest"]["winner"]>;
+export type Outcome = NonNullable<BoutView["outcome"]>;
+/** Exactly one of the two, as the service requires: a winner, or a result without one. */
+export type ResultChoice =
+  { winner: Winner } | { outcome: NonNullable<Schemas["ResultRequest"]["outcome"]> };
 export type AuditEntry = AuditList[number];
 
 type Method = "get" | "post" | "put";
@@ -187,11 +191,16 @@ export class RingLedgerApi {
     });
   }
 
-  enterResult(boutId: string, winner: Winner) {
+  enterResult(boutId: string, choice: ResultChoice) {
     return this.call("post", "/bouts/{bout_id}/result", {
       path: { bout_id: boutId },
-      body: { winner },
+      body: choice,
     });
+  }
+
+  /** Owning promoter, draft bouts that never locked money; answers with the withdrawn bout. */
+  withdrawBout(boutId: string) {
+    return this.call("post", "/bouts/{bout_id}/withdraw", { path: { bout_id: boutId } });
   }
 
   preparePayouts(boutId: string) {

@@ -13,7 +13,11 @@ export interface ErrorBody {
   failure_code?: string | null;
   errors?: FieldProblem[] | null;
   request_id?: string | null;
+  /** Anything else the service adds, e.g. `escrow_kinds` or `payload_ids` on a state conflict. */
+  [fact: string]: unknown;
 }
+
+const BODY_FIELDS = new Set(["detail", "code", "failure_code", "errors", "request_id"]);
 
 const FIELD_LABELS: Record<string, string> = {
   email: "Email",
@@ -154,6 +158,8 @@ export class ApiError extends Error {
   readonly fieldProblems: FieldProblem[];
   readonly retryAfterSeconds: number | null;
   readonly requestId: string | null;
+  /** The body's extra fields (what a refusal names: escrow kinds, sign requests, …). */
+  readonly facts: Readonly<Record<string, unknown>>;
 
   constructor(status: number, body: ErrorBody, retryAfterSeconds: number | null = null) {
     super(body.detail);
@@ -165,6 +171,15 @@ export class ApiError extends Error {
     this.fieldProblems = body.errors ?? [];
     this.retryAfterSeconds = retryAfterSeconds;
     this.requestId = body.request_id ?? null;
+    this.facts = Object.fromEntries(
+      Object.entries(body).filter(([name]) => !BODY_FIELDS.has(name)),
+    );
+  }
+
+  /** An extra field that is a list of strings (empty when absent or of another shape). */
+  factList(name: string): string[] {
+    const value = this.facts[name];
+    return Array.isArray(value) ? value.filter((item) => typeof item === "string") : [];
   }
 
   /** The headline: our sentence for the code, or the server's detail when we have none. */

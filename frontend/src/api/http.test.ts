@@ -63,6 +63,25 @@ describe("requests", () => {
 });
 
 describe("errors become readable", () => {
+  test("a refusal keeps what it names (extra fields of the body)", async () => {
+    const { http } = client({
+      "POST /bouts/b-1/withdraw": () =>
+        json(409, {
+          detail: "Money is locked in escrow for this bout.",
+          code: "state_conflict",
+          bout_status: "draft",
+          escrow_kinds: ["show_a", 7, "bonus_b"],
+          request_id: "r-1",
+        }),
+    });
+    const error = await failure(http.request("POST", "/bouts/b-1/withdraw"));
+    expect(error.detail).toBe("Money is locked in escrow for this bout.");
+    expect(error.facts).toEqual({ bout_status: "draft", escrow_kinds: ["show_a", 7, "bonus_b"] });
+    expect(error.factList("escrow_kinds")).toEqual(["show_a", "bonus_b"]);
+    expect(error.factList("payload_ids")).toEqual([]);
+    expect(error.factList("bout_status")).toEqual([]);
+  });
+
   test("rate_limited uses Retry-After", async () => {
     const { http } = client({
       "POST /auth/login": () =>

@@ -279,9 +279,29 @@ export interface paths {
         put?: never;
         /**
          * Enter Result
-         * @description Enter the winner (admin; once, after the event has started).
+         * @description Enter the outcome: a winner, a draw or a no contest (admin; once, after the event).
          */
         post: operations["enterResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bouts/{bout_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Bout
+         * @description Withdraw a draft bout that never locked money, with its open sign requests.
+         */
+        post: operations["withdrawBout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,7 +495,7 @@ export interface components {
          * BoutStatus
          * @enum {string}
          */
-        BoutStatus: "draft" | "escrows_created" | "result_entered" | "payouts_in_progress" | "closed";
+        BoutStatus: "draft" | "escrows_created" | "result_entered" | "payouts_in_progress" | "closed" | "withdrawn";
         /** BoutView */
         BoutView: {
             /**
@@ -503,6 +523,8 @@ export interface components {
             fighter_b_user_id: string;
             /** Finish After Utc */
             finish_after_utc: string;
+            /** Outcome */
+            outcome: ("win_a" | "win_b" | "draw" | "no_contest") | null;
             /**
              * Promoter User Id
              * Format: uuid
@@ -1012,18 +1034,30 @@ export interface components {
              */
             bout_status: "result_entered";
             /**
-             * Winner
+             * Outcome
              * @enum {string}
              */
-            winner: "A" | "B";
+            outcome: "win_a" | "win_b" | "draw" | "no_contest";
+            /** Winner */
+            winner: ("A" | "B") | null;
         };
-        /** ResultRequest */
+        /**
+         * ResultRequest
+         * @description Exactly one of `winner` (a win) or `outcome` (a result without a winner).
+         */
         ResultRequest: {
             /**
-             * Winner
+             * Outcome
+             * @description A result without a winner. A bout called off after its escrows were created is a no_contest.
              * @enum {string}
              */
-            winner: "A" | "B";
+            outcome?: "draw" | "no_contest";
+            /**
+             * Winner
+             * @description The fighter who won: A or B.
+             * @enum {string}
+             */
+            winner?: "A" | "B";
         };
         /** RuntimeOut */
         RuntimeOut: {
@@ -2459,6 +2493,109 @@ export interface operations {
             };
             /** @description Validation error or deterministic confirm failure */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdrawBout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoutView"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role may not use this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Lifecycle state conflict or idempotency conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error or deterministic confirm failure */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Xaman or the XRPL node failed; nothing changed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ const TONES: Record<BoutStatus, Tone> = {
   result_entered: "info",
   payouts_in_progress: "warn",
   closed: "good",
+  withdrawn: "bad",
 };
 
 export function BoutStatusBadge({ status }: { status: BoutStatus }) {

@@ -2,7 +2,8 @@
 
 import type { BoutStatus, EscrowKind, EscrowStatus, SigningStatus } from "../api/client";
 
-export const BOUT_STATUSES: BoutStatus[] = [
+/** The steps of a bout that goes ahead, in order. */
+export const BOUT_LIFECYCLE: BoutStatus[] = [
   "draft",
   "escrows_created",
   "result_entered",
@@ -10,12 +11,19 @@ export const BOUT_STATUSES: BoutStatus[] = [
   "closed",
 ];
 
+/** A draft that never locked money ends here instead (terminal). */
+export const WITHDRAWN_PATH: BoutStatus[] = ["draft", "withdrawn"];
+
+/** Every status, for filters. */
+export const BOUT_STATUSES: BoutStatus[] = [...BOUT_LIFECYCLE, "withdrawn"];
+
 export const BOUT_STATUS_LABELS: Record<BoutStatus, string> = {
   draft: "Draft",
   escrows_created: "Escrows created",
   result_entered: "Result entered",
   payouts_in_progress: "Payouts in progress",
   closed: "Closed",
+  withdrawn: "Withdrawn",
 };
 
 export const ESCROW_STATUS_LABELS: Record<EscrowStatus, string> = {

@@ -1,6 +1,13 @@
 /** Bout views in every state, shaped like the API's answers. */
 
-import type { BoutStatus, BoutView, EscrowKind, EscrowStatus, EscrowView } from "../api/client";
+import type {
+  BoutStatus,
+  BoutView,
+  EscrowKind,
+  EscrowStatus,
+  EscrowView,
+  Outcome,
+} from "../api/client";
 import { PROMOTER } from "./render";
 
 export const BOUT_ID = "44444444-4444-4444-8444-444444444444";
@@ -44,7 +51,12 @@ export function escrowView(
 
 export function boutView(
   status: BoutStatus,
-  options: { refundPending?: boolean; statuses?: Partial<Record<EscrowKind, EscrowStatus>> } = {},
+  options: {
+    refundPending?: boolean;
+    statuses?: Partial<Record<EscrowKind, EscrowStatus>>;
+    /** Once decided; fighter A's win unless given. */
+    outcome?: Outcome;
+  } = {},
 ): BoutView {
   const defaults: Record<BoutStatus, EscrowStatus> = {
     draft: "planned",
@@ -52,15 +64,19 @@ export function boutView(
     result_entered: "created",
     payouts_in_progress: "created",
     closed: "finished",
+    withdrawn: "planned",
   };
   const kinds: EscrowKind[] = ["show_a", "show_b", "bonus_a", "bonus_b"];
   const decided =
     status === "result_entered" || status === "payouts_in_progress" || status === "closed";
+  const outcome = decided ? (options.outcome ?? "win_a") : null;
+  const winner = outcome === "win_a" ? "A" : outcome === "win_b" ? "B" : null;
   return {
     bout_id: BOUT_ID,
     title: "Fixture Fight Night",
     status,
-    winner: decided ? "A" : null,
+    winner,
+    outcome,
     event_datetime_utc: "2027-03-01T20:00:00Z",
     finish_after_utc: "2027-03-01T22:00:00Z",
     cancel_after_utc: "2027-03-08T20:00:00Z",

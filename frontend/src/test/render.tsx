@@ -46,9 +46,18 @@ export function renderWithSession(ui: ReactElement, options: Options = {}) {
     ...(user ? { "GET /auth/me": () => json(200, user) } : {}),
     ...options.routes,
   });
-  const api = new RingLedgerApi(
-    new HttpClient({ tokens: sessionTokenStore(), fetch: fake.fetch, retryDelayMs: 0 }),
-  );
-  const view = render(<SessionProvider api={api}>{ui}</SessionProvider>);
-  return { ...view, calls: fake.calls, api };
+  const built: { api?: RingLedgerApi } = {};
+  // Built the way the console builds it, so a 401 ends the session as it would in the browser.
+  const build = (onUnauthorized: () => void) =>
+    (built.api = new RingLedgerApi(
+      new HttpClient({
+        tokens: sessionTokenStore(),
+        fetch: fake.fetch,
+        retryDelayMs: 0,
+        onUnauthorized,
+      }),
+    ));
+  const view = render(<SessionProvider api={build}>{ui}</SessionProvider>);
+  if (!built.api) throw new Error("the session did not build its API client");
+  return { ...view, calls: fake.calls, api: built.api };
 }

@@ -2,6 +2,8 @@ import { useEffect, useState } from "react";
 import type { AuditEntry } from "../../api/client";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Badge, type Tone } from "../../components/Badge";
+import { TxHash } from "../../components/TxHash";
+import { isTxHash } from "../../lib/explorer";
 import { formatIsoLocal } from "../../lib/time";
 import { useSession } from "../../session";
 
@@ -9,6 +11,11 @@ function tone(outcome: string): Tone {
   if (outcome === "ok" || outcome === "success" || outcome === "applied") return "good";
   if (outcome === "rejected" || outcome.includes("unavailable")) return "bad";
   return "neutral";
+}
+
+/** Audit fields that hold a ledger transaction hash (tx_hash, observed_tx_hash, …). */
+function isTxHashField(key: string, value: unknown): value is string {
+  return (key === "tx_hash" || key.endsWith("_tx_hash")) && isTxHash(value);
 }
 
 function detailText(value: unknown): string {
@@ -65,7 +72,9 @@ export function AuditTimeline({ boutId, version }: { boutId: string; version: nu
                   {Object.entries(entry.details).map(([key, value]) => (
                     <div key={key}>
                       <dt>{key}</dt>
-                      <dd className="mono">{detailText(value)}</dd>
+                      <dd className="mono">
+                        {isTxHashField(key, value) ? <TxHash hash={value} /> : detailText(value)}
+                      </dd>
                     </div>
                   ))}
                 </dl>

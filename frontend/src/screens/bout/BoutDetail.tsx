@@ -6,25 +6,48 @@ import type {
   PreparedEscrow,
   PreparedPayout,
   SigningStatus,
-  Winner,
 } from "../../api/client";
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
+import { TxHash } from "../../components/TxHash";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { useAction } from "../../components/useAction";
-import { BOUT_STATUSES, BOUT_STATUS_LABELS, ESCROW_KINDS, corner } from "../../lib/labels";
+import {
+  BOUT_LIFECYCLE,
+  BOUT_STATUS_LABELS,
+  ESCROW_KINDS,
+  WITHDRAWN_PATH,
+  corner,
+} from "../../lib/labels";
 import { formatAmount, sumDrops } from "../../lib/money";
+import {
+  bonusesInWords,
+  outcomeOf,
+  outcomeText,
+  pendingRefunds,
+  refundedBonuses,
+  winnerOf,
+  type Corner,
+} from "../../lib/outcomes";
 import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
 import { AuditTimeline } from "./AuditTimeline";
-import { EscrowEvidenceForm, HashConfirmForm, PayoutEvidenceForm } from "./ConfirmForms";
+import {
+  EscrowEvidenceForm,
+  HashConfirmForm,
+  PayoutEvidenceForm,
+  type OnSettled,
+  type Settled,
+} from "./ConfirmForms";
 import { EscrowCard } from "./EscrowCard";
 import { EvidenceDownload } from "./EvidenceDownload";
 import { ResultEntry } from "./ResultEntry";
+import { SettlementNote } from "./SettlementNote";
 import { SigningPanel } from "./SigningPanel";
 import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
+import { WithdrawBout } from "./WithdrawBout";
 
 /** Statuses in which the service takes payout prepares (it checks again, of course). */
 function inPayoutPhase(bout: BoutView): boolean {
@@ -45,12 +68,12 @@ export function BoutDetail({ boutId }: { boutId: string }) {
   const { user, meta } = useSession();
   const flow = useBoutFlow(boutId);
   const { byId } = useFighters();
-  const [announcement, setAnnouncement] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState<Settled | null>(null);
   const prepare = useAction();
   const { bout, loadError, reload } = flow;
 
   const announce = useCallback(
-    (message: string | null) => {
+    (message: Settled | null) => {
       if (message) setAnnouncement(message);
       void reload();
     },
@@ -73,12 +96,13 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 
   const isOwner = user?.role === "promoter" && user.user_id === bout.promoter_user_id;
   const isAdmin = user?.role === "admin";
-  const names: Record<Winner, string> = {
+  const names: Record<Corner, string> = {
     A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
     B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
   };
   const stubSigning = meta?.xaman_mode !== "api";
   const stubLedger = meta?.xrpl_mode !== "rpc";
+  const outcome = outcomeOf(bout);
   const escrows = ESCROW_KINDS.map((kind) =>
     bout.escrows.find((item) => item.escrow_kind === kind),
   ).filter((item): item is EscrowView => item !== undefined);
@@ -90,9 +114,9 @@ export function BoutDetail({ boutId }: { boutId: string }) {
     );
     if (answer) {
       const count = answer.escrows.length;
-      setAnnouncement(
-        `${count} sign request${count === 1 ? "" : "s"} ready. Scan each QR code with Xaman.`,
-      );
+      setAnnouncement({
+        text: `${count} sign request${count === 1 ? "" : "s"} ready. Scan each QR code with Xaman.`,
+      });
     }
   }
 
@@ -117,22 +141,38 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           <dd>
             <TimeInfo date={new Date(bout.event_datetime_utc)} />
           </dd>
-          <dt>Total locked</dt>
+          <dt>{bout.status === "withdrawn" ? "Purses (never locked)" : "Total locked"}</dt>
           <dd>{formatAmount(sumDrops(bout.escrows.map((item) => String(item.amount_drops))))}</dd>
           <dt>Promoter address</dt>
           <dd className="mono small">{bout.promoter_xrpl_address}</dd>
-          {bout.winner ? (
+          {outcome ? (
             <>
-              <dt>Winner</dt>
-              <dd>
-                Fighter {bout.winner}: {names[bout.winner]}
-              </dd>
+              <dt>Result</dt>
+              <dd data-outcome={outcome}>{outcomeText(outcome, names)}</dd>
             </>
           ) : null}
         </dl>
-        <ClosingNote bout={bout} />
+        {bout.status === "withdrawn" ? (
+          <p className="notice notice-info" data-withdrawn="true">
+            Withdrawn: this bout was called off before any money was locked. Its sign requests were
+            withdrawn, and nothing can change it now.
+          </p>
+        ) : null}
+        <SettlementNote bout={bout} names={names} />
         <div role="status" aria-live="polite">
-          {announcement ? <p className="notice notice-success">{announcement}</p> : null}
+          {announcement ? (
+            <p className="notice notice-success">
+              <span>{announcement.text}</span>
+              {announcement.txHash ? (
+                <>
+                  {" "}
+                  <span className="announced-tx">
+                    Transaction: <TxHash hash={announcement.txHash} />
+                  </span>
+                </>
+              ) : null}
+            </p>
+          ) : null}
         </div>
         {isOwner ? (
           <OwnerActions
@@ -151,7 +191,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
       </section>
 
       {isAdmin && bout.status === "escrows_created" ? (
-        <ResultEntry bout={bout} names={names} onEntered={announce} />
+        <ResultEntry bout={bout} names={names} onEntered={(text) => announce({ text })} />
       ) : null}
 
       <section aria-labelledby="escrows-title">
@@ -180,6 +220,20 @@ export function BoutDetail({ boutId }: { boutId: string }) {
         </div>
       </section>
 
+      {isOwner && bout.status === "draft" ? (
+        <WithdrawBout
+          bout={bout}
+          withdraw={async () => {
+            await flow.withdraw();
+            setAnnouncement({
+              text: "The bout is withdrawn. Its sign requests were withdrawn; no money was locked.",
+            });
+            // The section that held the focus is gone: continue from the page's heading.
+            document.getElementById("bout-title")?.focus();
+          }}
+        />
+      ) : null}
+
       {isAdmin ? <EvidenceDownload boutId={bout.bout_id} /> : null}
       {isAdmin || isOwner ? <AuditTimeline boutId={bout.bout_id} version={flow.version} /> : null}
     </div>
@@ -187,10 +241,11 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 }
 
 function Progress({ bout }: { bout: BoutView }) {
-  const reached = BOUT_STATUSES.indexOf(bout.status);
+  const steps = bout.status === "withdrawn" ? WITHDRAWN_PATH : BOUT_LIFECYCLE;
+  const reached = steps.indexOf(bout.status);
   return (
     <ol className="progress" aria-label="Bout progress">
-      {BOUT_STATUSES.map((status, index) => (
+      {steps.map((status, index) => (
         <li
           key={status}
           className={index < reached ? "done" : index === reached ? "current" : "todo"}
@@ -200,24 +255,6 @@ function Progress({ bout }: { bout: BoutView }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-function ClosingNote({ bout }: { bout: BoutView }) {
-  if (bout.status !== "closed") return null;
-  if (!bout.refund_pending) {
-    return (
-      <p className="notice notice-success" data-refund-pending="false">
-        Closed. Every escrow is settled.
-      </p>
-    );
-  }
-  return (
-    <p className="notice notice-info" data-refund-pending="true">
-      Closed: the fighters are paid. Refund pending: the loser&apos;s bonus returns to the promoter
-      once it can be cancelled (after <TimeInfo date={new Date(bout.cancel_after_utc)} />
-      ).
-    </p>
   );
 }
 
@@ -254,8 +291,7 @@ function OwnerActions(props: {
     return (
       <div className="phase-actions">
         <p>
-          Release the purses: finish the show escrows and the winner&apos;s bonus, cancel the
-          loser&apos;s bonus back to you after its CancelAfter. {hint}
+          {payoutInstruction(bout)} {hint}
         </p>
         <button
           type="button"
@@ -274,13 +310,30 @@ function OwnerActions(props: {
   return null;
 }
 
+/** What the owner does in the payout phase, for this bout's outcome. */
+export function payoutInstruction(bout: BoutView): string {
+  const outcome = outcomeOf(bout);
+  if (!outcome) return "";
+  if (bout.status === "closed") {
+    const pending = pendingRefunds(bout);
+    const them = pending.length >= 2 ? "them" : "it";
+    return `The fighters are paid. Take back ${bonusesInWords(pending)}: prepare the EscrowCancel${pending.length >= 2 ? "s" : ""}, sign ${them} in Xaman once CancelAfter has passed, and confirm.`;
+  }
+  const winner = winnerOf(outcome);
+  const refunded = bonusesInWords(refundedBonuses(outcome));
+  const finished = winner
+    ? `both show escrows and fighter ${winner}'s bonus to the fighters`
+    : "both show escrows to the fighters";
+  return `Release the purses: finish ${finished}; cancel ${refunded} back to you after CancelAfter.`;
+}
+
 interface WorkProps {
   bout: BoutView;
   escrow: EscrowView;
   flow: BoutFlow;
   stubSigning: boolean;
   stubLedger: boolean;
-  onSettled: (message: string | null) => void;
+  onSettled: OnSettled;
 }
 
 /** The owner's signing and confirm steps for one escrow, in whichever phase is open. */
@@ -324,8 +377,10 @@ function CreateWork({
   if (status === "superseded") return <Superseded />;
   const signedHash = flow.escrowPhase.signedHashes[request.payload_id] ?? null;
   const kind: EscrowKind = escrow.escrow_kind;
-  const done = (answer: { offer_sequence: number }) =>
-    `Escrow ${kind} is created on the ledger (offer sequence ${answer.offer_sequence}).`;
+  const done = (answer: { offer_sequence: number; tx_hash: string }): Settled => ({
+    text: `Escrow ${kind} is created on the ledger (offer sequence ${answer.offer_sequence}).`,
+    txHash: answer.tx_hash,
+  });
   return (
     <div className="work" key={request.payload_id}>
       <SigningPanel
@@ -333,6 +388,7 @@ function CreateWork({
         status={status}
         stub={stubSigning}
         reconcile={(observed) => flow.reconcile("escrows", kind, request.payload_id, observed)}
+        signedHash={signedHash}
       />
       {stubLedger ? (
         <EscrowEvidenceForm
@@ -373,8 +429,14 @@ function PayoutWork({
   const signedHash = flow.payoutPhase.signedHashes[request.payload_id] ?? null;
   const kind = escrow.escrow_kind;
   const isCancel = prepared.action === "cancel";
-  const done = (answer: { escrow_status: string; bout_status: string }) =>
-    `Escrow ${kind} is ${answer.escrow_status === "cancelled" ? "refunded to the promoter" : "paid out"}; the bout is ${answer.bout_status.replace(/_/g, " ")}.`;
+  const done = (answer: {
+    escrow_status: string;
+    bout_status: string;
+    tx_hash: string;
+  }): Settled => ({
+    text: `Escrow ${kind} is ${answer.escrow_status === "cancelled" ? "refunded to the promoter" : "paid out"}; the bout is ${answer.bout_status.replace(/_/g, " ")}.`,
+    txHash: answer.tx_hash,
+  });
   return (
     <div className="work" key={request.payload_id}>
       <p className="action-line">
@@ -391,6 +453,7 @@ function PayoutWork({
         status={status}
         stub={stubSigning}
         reconcile={(observed) => flow.reconcile("payouts", kind, request.payload_id, observed)}
+        signedHash={signedHash}
       />
       {stubLedger ? (
         <PayoutEvidenceForm

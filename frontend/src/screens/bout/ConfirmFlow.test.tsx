@@ -125,9 +125,15 @@ describe("confirming an escrow", () => {
     await within(card).findByLabelText("Transaction hash");
     expect(within(card).queryByLabelText("Engine result")).toBeNull();
     await userEvent.click(within(card).getByRole("button", { name: "Confirm escrow created" }));
-    expect(
-      await screen.findByText("Escrow show_a is created on the ledger (offer sequence 77)."),
-    ).toBeTruthy();
+    const said = await screen.findByText(
+      "Escrow show_a is created on the ledger (offer sequence 77).",
+    );
+    // The confirmed transaction, linked to the explorer of the service's network (TESTNET).
+    const link = within(said.parentElement!).getByRole("link", { name: /XRPL Testnet explorer/ });
+    expect(link.getAttribute("href")).toBe(
+      `https://testnet.xrpl.org/transactions/${"E".repeat(64)}`,
+    );
+    expect(link.getAttribute("rel")).toBe("noopener noreferrer");
     const confirm = calls.find((call) => call.path.endsWith("/escrows/confirm"));
     expect(confirm?.body).toEqual({ escrow_kind: "show_a", tx_hash: "E".repeat(64) });
   });

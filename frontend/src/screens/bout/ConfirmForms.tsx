@@ -28,10 +28,17 @@ import {
 import { newIdempotencyKey, randomOfferSequence, randomTxHash } from "../../lib/random";
 import { EngineResultField, TextEvidence, ValidatedField } from "./EvidenceFields";
 
-/** Sends one attempt; the caller reloads the bout whatever the outcome. */
-export type Submit<B> = (body: B, idempotencyKey: string) => Promise<string>;
+/** What a confirm that went through says: a sentence, and the transaction it confirmed. */
+export interface Settled {
+  text: string;
+  txHash?: string | null;
+}
 
-function useConfirm<B>(submit: Submit<B>, onSettled: (message: string | null) => void) {
+/** Sends one attempt; the caller reloads the bout whatever the outcome. */
+export type Submit<B> = (body: B, idempotencyKey: string) => Promise<Settled>;
+export type OnSettled = (message: Settled | null) => void;
+
+function useConfirm<B>(submit: Submit<B>, onSettled: OnSettled) {
   const action = useAction();
   const [problems, setProblems] = useState<string[]>([]);
 
@@ -41,7 +48,7 @@ function useConfirm<B>(submit: Submit<B>, onSettled: (message: string | null) =>
       return;
     }
     setProblems([]);
-    let message: string | null = null;
+    let message: Settled | null = null;
     await action.run(async () => {
       try {
         message = await submit(built.body, newIdempotencyKey());
@@ -97,7 +104,7 @@ interface HashOnlyProps {
   title: string;
   buttonLabel: string;
   submit: Submit<{ escrow_kind: EscrowKind; tx_hash: string }>;
-  onSettled: (message: string | null) => void;
+  onSettled: OnSettled;
 }
 
 /** rpc mode: the hash of the validated transaction is all the service needs. */
@@ -139,7 +146,7 @@ interface EscrowEvidenceProps {
   prepared: PreparedEscrow;
   signedHash: string | null;
   submit: Submit<EscrowConfirmRequest>;
-  onSettled: (message: string | null) => void;
+  onSettled: OnSettled;
 }
 
 /** stub mode: the EscrowCreate's ledger evidence, editable. */
@@ -251,7 +258,7 @@ interface PayoutEvidenceProps {
   escrow: EscrowView;
   signedHash: string | null;
   submit: Submit<PayoutConfirmRequest>;
-  onSettled: (message: string | null) => void;
+  onSettled: OnSettled;
 }
 
 /** stub mode: the EscrowFinish/EscrowCancel's ledger evidence, editable. */

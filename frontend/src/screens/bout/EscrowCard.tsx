@@ -3,6 +3,7 @@ import type { EscrowStatus, EscrowView } from "../../api/client";
 import { Amount } from "../../components/Amount";
 import { Badge, type Tone } from "../../components/Badge";
 import { TimeInfo } from "../../components/TimeInfo";
+import { TxHash } from "../../components/TxHash";
 import { ESCROW_KIND_LABELS, ESCROW_STATUS_LABELS, SIGNING_STATUS_LABELS } from "../../lib/labels";
 import { rippleToDate } from "../../lib/time";
 import { FailureNotice } from "./FailureNotice";
@@ -74,16 +75,16 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
         {escrow.create_tx_hash ? (
           <>
             <dt>Create tx</dt>
-            <dd className="mono small truncate" title={escrow.create_tx_hash}>
-              {escrow.create_tx_hash}
+            <dd className="small" data-tx="create">
+              <TxHash hash={escrow.create_tx_hash} />
             </dd>
           </>
         ) : null}
         {escrow.close_tx_hash ? (
           <>
             <dt>{escrow.status === "cancelled" ? "Cancel tx" : "Finish tx"}</dt>
-            <dd className="mono small truncate" title={escrow.close_tx_hash}>
-              {escrow.close_tx_hash}
+            <dd className="small" data-tx="close">
+              <TxHash hash={escrow.close_tx_hash} />
             </dd>
           </>
         ) : null}

@@ -1,35 +1,83 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import type { FormEvent } from "react";
-import type { BoutView, Winner } from "../../api/client";
+import type { BoutView, Outcome, ResultChoice, ResultOut } from "../../api/client";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
 import { useAction } from "../../components/useAction";
+import { outcomeText, type Corner } from "../../lib/outcomes";
 import { useSession } from "../../session";
 
 interface ResultEntryProps {
   bout: BoutView;
-  names: Record<Winner, string>;
+  names: Record<Corner, string>;
   onEntered: (message: string) => void;
 }
 
-/** Admin: record the winner. The service accepts it once, after the event has started. */
+const CHOICES: Outcome[] = ["win_a", "win_b", "draw", "no_contest"];
+
+/** The request body for a choice: `winner` for a win, `outcome` for a result without one. */
+export function resultBody(outcome: Outcome): ResultChoice {
+  switch (outcome) {
+    case "win_a":
+      return { winner: "A" };
+    case "win_b":
+      return { winner: "B" };
+    case "draw":
+    case "no_contest":
+      return { outcome };
+  }
+}
+
+function choiceLabel(outcome: Outcome, names: Record<Corner, string>): string {
+  switch (outcome) {
+    case "win_a":
+      return `Fighter A wins: ${names.A}`;
+    case "win_b":
+      return `Fighter B wins: ${names.B}`;
+    case "draw":
+      return "Draw";
+    case "no_contest":
+      return "No contest";
+  }
+}
+
+/** What the choice does with the money, said before it is recorded. */
+function consequence(outcome: Outcome): string {
+  switch (outcome) {
+    case "win_a":
+      return "Both show purses go to the fighters; fighter A's bonus goes to fighter A and fighter B's bonus returns to the promoter.";
+    case "win_b":
+      return "Both show purses go to the fighters; fighter B's bonus goes to fighter B and fighter A's bonus returns to the promoter.";
+    case "draw":
+      return "Both show purses go to the fighters; both bonuses return to the promoter.";
+    case "no_contest":
+      return "Both show purses go to the fighters; both bonuses return to the promoter. Use this for a bout called off after its escrows were created.";
+  }
+}
+
+/** The service's answer in words. */
+export function resultAnswerText(answer: ResultOut, names: Record<Corner, string>): string {
+  return `Result entered: ${outcomeText(answer.outcome, names)}.`;
+}
+
+/** Admin: record the outcome. The service accepts it once, after the event has started. */
 export function ResultEntry({ bout, names, onEntered }: ResultEntryProps) {
   const { api } = useSession();
-  const [winner, setWinner] = useState<Winner | null>(null);
+  const [choice, setChoice] = useState<Outcome | null>(null);
   const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
+  const hintPrefix = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!winner) return;
+    if (!choice) return;
     if (!confirming) {
       setConfirming(true);
       return;
     }
-    const answer = await run(() => api.enterResult(bout.bout_id, winner));
+    const answer = await run(() => api.enterResult(bout.bout_id, resultBody(choice)));
     setConfirming(false);
-    if (answer)
-      onEntered(`Result entered: ${names[answer.winner]} (fighter ${answer.winner}) won.`);
+    if (answer) onEntered(resultAnswerText(answer, names));
   }
 
   return (
@@ -41,32 +89,39 @@ export function ResultEntry({ bout, names, onEntered }: ResultEntryProps) {
       </p>
       <form onSubmit={submit}>
         <fieldset disabled={busy}>
-          <legend>Winner</legend>
-          {(["A", "B"] as const).map((corner) => (
-            <label className="choice" key={corner}>
-              <input
-                type="radio"
-                name="winner"
-                value={corner}
-                checked={winner === corner}
-                onChange={() => {
-                  setWinner(corner);
-                  setConfirming(false);
-                }}
-              />
-              Fighter {corner}: {names[corner]}
-            </label>
+          <legend>Result</legend>
+          {CHOICES.map((outcome) => (
+            <div className="choice-with-hint" key={outcome}>
+              <label className="choice">
+                <input
+                  type="radio"
+                  name="outcome"
+                  value={outcome}
+                  checked={choice === outcome}
+                  aria-describedby={`${hintPrefix}-${outcome}`}
+                  onChange={() => {
+                    setChoice(outcome);
+                    setConfirming(false);
+                  }}
+                />
+                {choiceLabel(outcome, names)}
+              </label>
+              <p className="hint" id={`${hintPrefix}-${outcome}`}>
+                {consequence(outcome)}
+              </p>
+            </div>
           ))}
         </fieldset>
-        {confirming && winner ? (
-          <p className="notice notice-warn" role="status">
-            Record {names[winner]} (fighter {winner}) as the winner? This cannot be changed.
+        {confirming && choice ? (
+          <p className="notice notice-warn" role="status" data-confirm-outcome={choice}>
+            Record the result as: {outcomeText(choice, names)}? {consequence(choice)} This cannot be
+            changed.
           </p>
         ) : null}
         <ErrorNotice error={error} />
         <div className="button-row">
-          <button type="submit" className="primary" disabled={!winner || busy}>
-            {busy ? "Saving…" : confirming ? "Yes, record the winner" : "Enter result"}
+          <button type="submit" className="primary" disabled={!choice || busy}>
+            {busy ? "Saving…" : confirming ? "Yes, record the result" : "Enter result"}
           </button>
           {confirming ? (
             <button type="button" onClick={() => setConfirming(false)}>

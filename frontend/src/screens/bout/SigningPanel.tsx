@@ -3,6 +3,7 @@ import type { SignRequest, SigningStatus } from "../../api/client";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { QrCode } from "../../components/QrCode";
 import { TimeInfo } from "../../components/TimeInfo";
+import { TxHash } from "../../components/TxHash";
 import { useAction } from "../../components/useAction";
 import { SIGNING_STATUS_LABELS } from "../../lib/labels";
 import { randomTxHash } from "../../lib/random";
@@ -17,6 +18,8 @@ interface SigningPanelProps {
   /** Stub mode: the console stands in for the wallet and reports the outcome. */
   stub: boolean;
   reconcile: (observed?: ReportedOutcome) => Promise<unknown>;
+  /** The transaction hash the signed request produced, when the service reported one. */
+  signedHash?: string | null;
   pollMs?: number;
 }
 
@@ -25,6 +28,7 @@ export function SigningPanel({
   status,
   stub,
   reconcile,
+  signedHash = null,
   pollMs = SIGNING_POLL_MS,
 }: SigningPanelProps) {
   const { busy, error, run } = useAction();
@@ -63,6 +67,11 @@ export function SigningPanel({
         <p className="signing-status" aria-live="polite" data-signing-status={status}>
           <strong>{SIGNING_STATUS_LABELS[status]}</strong>
         </p>
+        {status === "signed" && signedHash ? (
+          <p className="small signed-tx">
+            Signed transaction: <TxHash hash={signedHash} />
+          </p>
+        ) : null}
         <p>
           <a className="button" href={request.deep_link_url} target="_blank" rel="noreferrer">
             Open in Xaman

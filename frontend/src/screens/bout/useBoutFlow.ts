@@ -14,9 +14,11 @@ import type {
   SigningStatus,
 } from "../../api/client";
 import {
+  emptyPhase,
   loadPhase,
   mergePrepared,
   savePhase,
+  sessionGeneration,
   type Phase,
   type PhaseState,
 } from "../../lib/preparedStore";
@@ -29,6 +31,8 @@ export interface ReportedOutcome {
 
 export function useBoutFlow(boutId: string) {
   const { api } = useSession();
+  // What this page prepares belongs to the session it was opened in (see preparedStore).
+  const [generation] = useState(sessionGeneration);
   const [bout, setBout] = useState<BoutView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [escrowPhase, setEscrowPhase] = useState<PhaseState<PreparedEscrow>>(() =>
@@ -56,8 +60,12 @@ export function useBoutFlow(boutId: string) {
   useEffect(() => {
     void reload();
   }, [reload]);
-  useEffect(() => savePhase(boutId, "escrows", escrowPhase), [boutId, escrowPhase]);
-  useEffect(() => savePhase(boutId, "payouts", payoutPhase), [boutId, payoutPhase]);
+  useEffect(() => {
+    savePhase(boutId, "escrows", escrowPhase, { generation });
+  }, [boutId, escrowPhase, generation]);
+  useEffect(() => {
+    savePhase(boutId, "payouts", payoutPhase, { generation });
+  }, [boutId, payoutPhase, generation]);
 
   const prepareEscrows = useCallback(async () => {
     const answer = await api.prepareEscrows(boutId);
@@ -71,6 +79,21 @@ export function useBoutFlow(boutId: string) {
     setPayoutPhase((current) => mergePrepared(current, answer.escrows));
     await reload();
     return answer;
+  }, [api, boutId, reload]);
+
+  /** Withdraw the draft for good; on a refusal the page catches up with the service's view. */
+  const withdraw = useCallback(async () => {
+    try {
+      const withdrawn = await api.withdrawBout(boutId);
+      setBout(withdrawn);
+      setVersion((value) => value + 1);
+      // Its sign requests are withdrawn: the prepared EscrowCreates are of no further use.
+      setEscrowPhase(emptyPhase());
+      return withdrawn;
+    } catch (error) {
+      await reload();
+      throw error;
+    }
   }, [api, boutId, reload]);
 
   /** Ask the service what became of a sign request (stub mode: tell it what happened). */
@@ -116,6 +139,7 @@ export function useBoutFlow(boutId: string) {
     prepareEscrows,
     preparePayouts,
     reconcile,
+    withdraw,
   };
 }
 

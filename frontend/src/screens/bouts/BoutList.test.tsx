@@ -13,7 +13,11 @@ test("filters by status and loads the next page with the cursor", async () => {
     title: "First bout",
   };
   const second = {
-    ...boutView("closed", { refundPending: true }),
+    ...boutView("closed", {
+      outcome: "draw",
+      refundPending: true,
+      statuses: { bonus_a: "created", bonus_b: "created" },
+    }),
     bout_id: "a0000000-0000-4000-8000-000000000002",
     title: "Second bout",
   };
@@ -29,7 +33,8 @@ test("filters by status and loads the next page with the cursor", async () => {
   expect(await screen.findByText("First bout")).toBeTruthy();
   await userEvent.click(screen.getByRole("button", { name: "Load more" }));
   expect(await screen.findByText("Second bout")).toBeTruthy();
-  expect(screen.getByText("Loser bonus refund pending")).toBeTruthy();
+  expect(screen.getByText("Result: Draw")).toBeTruthy();
+  expect(screen.getByText("Refunds pending: both bonuses back to the promoter")).toBeTruthy();
   expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
   expect(
     screen.getAllByRole("link", { name: /bout/ }).map((link) => link.getAttribute("href")),
@@ -37,4 +42,27 @@ test("filters by status and loads the next page with the cursor", async () => {
 
   await userEvent.selectOptions(screen.getByLabelText("Status"), "closed");
   await waitFor(() => expect(calls.some((call) => call.url.includes("status=closed"))).toBe(true));
+});
+
+test("withdrawn bouts have a label, a badge and a place in the status filter", async () => {
+  const withdrawn = {
+    ...boutView("withdrawn"),
+    bout_id: "a0000000-0000-4000-8000-000000000003",
+    title: "Called-off bout",
+  };
+  const { calls } = renderWithSession(<BoutList />, {
+    routes: {
+      "GET /fighters": () => json(200, []),
+      "GET /bouts": () => json(200, { items: [withdrawn], next_cursor: null }),
+    },
+  });
+  const link = await screen.findByRole("link", { name: /Called-off bout/ });
+  expect(link.querySelector(".badge")?.textContent).toBe("Withdrawn");
+  expect(link.textContent).not.toContain("Result:");
+  const filter = screen.getByLabelText("Status") as HTMLSelectElement;
+  expect(Array.from(filter.options).map((option) => option.textContent)).toContain("Withdrawn");
+  await userEvent.selectOptions(filter, "withdrawn");
+  await waitFor(() =>
+    expect(calls.some((call) => call.url.includes("status=withdrawn"))).toBe(true),
+  );
 });

@@ -5,6 +5,7 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { BOUT_STATUSES, BOUT_STATUS_LABELS } from "../../lib/labels";
 import { formatAmount, sumDrops } from "../../lib/money";
+import { bonusesInWords, outcomeOf, outcomeText, pendingRefunds } from "../../lib/outcomes";
 import { hrefFor } from "../../lib/router";
 import { formatIsoLocal } from "../../lib/time";
 import { useSession } from "../../session";
@@ -81,25 +82,38 @@ export function BoutList() {
         </p>
       ) : null}
       <ul className="bout-list" aria-busy={busy}>
-        {bouts.map((bout) => (
-          <li key={bout.bout_id}>
-            <a className="bout-link" href={hrefFor({ name: "bout", boutId: bout.bout_id })}>
-              <span className="bout-link-title">{bout.title || "Untitled bout"}</span>
-              <BoutStatusBadge status={bout.status} />
-              <span className="bout-link-line">
-                {fighterName(bout.fighter_a_user_id, byId, user?.user_id)} vs{" "}
-                {fighterName(bout.fighter_b_user_id, byId, user?.user_id)}
-              </span>
-              <span className="bout-link-line muted">
-                {formatIsoLocal(bout.event_datetime_utc)} · total{" "}
-                {formatAmount(sumDrops(bout.escrows.map((escrow) => String(escrow.amount_drops))))}
-              </span>
-              {bout.refund_pending ? (
-                <span className="bout-link-line muted">Loser bonus refund pending</span>
-              ) : null}
-            </a>
-          </li>
-        ))}
+        {bouts.map((bout) => {
+          const names = {
+            A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
+            B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
+          };
+          const outcome = outcomeOf(bout);
+          return (
+            <li key={bout.bout_id}>
+              <a className="bout-link" href={hrefFor({ name: "bout", boutId: bout.bout_id })}>
+                <span className="bout-link-title">{bout.title || "Untitled bout"}</span>
+                <BoutStatusBadge status={bout.status} />
+                <span className="bout-link-line">
+                  {names.A} vs {names.B}
+                </span>
+                <span className="bout-link-line muted">
+                  {formatIsoLocal(bout.event_datetime_utc)} · total{" "}
+                  {formatAmount(
+                    sumDrops(bout.escrows.map((escrow) => String(escrow.amount_drops))),
+                  )}
+                </span>
+                {outcome ? (
+                  <span className="bout-link-line" data-outcome={outcome}>
+                    Result: {outcomeText(outcome, names)}
+                  </span>
+                ) : null}
+                {bout.refund_pending ? (
+                  <span className="bout-link-line muted">{refundLine(bout)}</span>
+                ) : null}
+              </a>
+            </li>
+          );
+        })}
       </ul>
       {cursor ? (
         <button type="button" onClick={() => void loadPage(cursor, status)} disabled={busy}>
@@ -108,6 +122,14 @@ export function BoutList() {
       ) : null}
     </section>
   );
+}
+
+function refundLine(bout: BoutView): string {
+  const pending = pendingRefunds(bout);
+  const refunds = pending.length >= 2 ? "Refunds" : "Refund";
+  return pending.length === 0
+    ? "Bonus refund pending"
+    : `${refunds} pending: ${bonusesInWords(pending)} back to the promoter`;
 }
 
 function emptyText(role: string | undefined): string {
