@@ -17,10 +17,12 @@ from ringledger.audit.router import router as audit_router
 from ringledger.auth.router import router as auth_router
 from ringledger.bouts.flow_router import router as flow_router
 from ringledger.bouts.router import router as bouts_router
+from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
 from ringledger.core.context import request_id_var
-from ringledger.core.database import create_engine, database_url, session_factory
+from ringledger.core.database import database_url
+from ringledger.core.db import Database
 from ringledger.core.health import router as health_router
 from ringledger.core.logging import configure_logging
 from ringledger.core.meta import router as meta_router
@@ -55,13 +57,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     url = await anyio.to_thread.run_sync(database_url, settings)
     await anyio.to_thread.run_sync(prepare_schema, settings, url)
     # Every lock wait is bounded; a duplicate confirm waits at most this long for the original.
-    engine = create_engine(
+    database = await Database.connect(
         url,
         pool_size=settings.RINGLEDGER_DB_POOL_SIZE,
         lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
     )
-    app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.database = database
+    app.state.record_outcome = record_outcome
     app.state.migration_head = target_revision(settings)
     app.state.tokens = TokenIssuer(
         secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES
@@ -76,7 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await app.state.signing.aclose()
         await app.state.ledger.aclose()
-        await engine.dispose()
+        await database.close()
 
 
 async def _check_ledger_network(ledger: LedgerVerifier) -> None:

@@ -1,101 +1,100 @@
-"""The incident evidence document of a bout (runbook: Evidence Capture Checklist)."""
+"""The incident evidence document of a bout (the runbook's evidence capture checklist).
+
+Built as plain data in the order of `EvidenceOut` (audit.schemas), which documents it.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ringledger.audit import service as audit
-from ringledger.audit.models import AuditEntry
-from ringledger.audit.schemas import (
-    AuditEntryOut,
-    EvidenceOut,
-    IdempotencyRecordOut,
-    RuntimeOut,
-    SigningAttemptOut,
-)
+from ringledger.audit import queries as audit_queries
+from ringledger.audit.queries import Entry
+from ringledger.bouts import queries as bout_queries
 from ringledger.bouts import views
-from ringledger.bouts.models import Bout
 from ringledger.core.config import Settings
+from ringledger.core.db import Connection
 from ringledger.core.timeutil import iso_utc, utcnow
-from ringledger.idempotency.models import IdempotencyRecord
-from ringledger.signing.models import SigningAttempt
+from ringledger.idempotency import queries as idempotency_queries
+from ringledger.idempotency.queries import KeyRecord
+from ringledger.signing import queries as signing_queries
+from ringledger.signing.queries import AttemptRow
 
 
-def entry_out(entry: AuditEntry) -> AuditEntryOut:
-    return AuditEntryOut(
-        id=entry.id,
-        at=iso_utc(entry.at) or "",
-        actor_user_id=entry.actor_user_id,
-        actor_role=entry.actor_role,
-        action=entry.action,
-        entity_type=entry.entity_type,
-        entity_id=entry.entity_id,
-        outcome=entry.outcome,
-        failure_code=entry.failure_code,
-        details=entry.details,
-    )
+def entry_out(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": iso_utc(entry.at),
+        "actor_user_id": entry.actor_user_id,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "outcome": entry.outcome,
+        "failure_code": entry.failure_code,
+        "details": entry.details,
+    }
 
 
-async def trail(session: AsyncSession, *, bout: Bout) -> list[AuditEntryOut]:
-    return [entry_out(entry) for entry in await audit.entries_for_bout(session, bout_id=bout.id)]
+async def trail(conn: Connection, *, bout_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The bout's audit trail, oldest first, as `GET /bouts/{id}/audit` answers it."""
+    return [
+        entry_out(entry) for entry in await audit_queries.entries_for_bout(conn, bout_id=bout_id)
+    ]
 
 
-async def collect(session: AsyncSession, *, bout: Bout, settings: Settings) -> EvidenceOut:
-    """Bout and escrow states, signing attempts, audit trail, failures and idempotency records."""
-    entries = await trail(session, bout=bout)
+async def collect(
+    conn: Connection, *, bout_id: uuid.UUID, settings: Settings
+) -> dict[str, Any] | None:
+    """Bout and escrow states, signing attempts, audit trail, failures and idempotency records;
+    None when there is no such bout."""
+    bout = await bout_queries.bout_only(conn, bout_id)
+    if bout is None:
+        return None
+    view = await views.render(conn, bout)
     kinds = {escrow.id: escrow.kind.value for escrow in bout.escrows}
-    attempts = await session.scalars(
-        select(SigningAttempt)
-        .where(SigningAttempt.bout_id == bout.id)
-        .order_by(SigningAttempt.created_at, SigningAttempt.id)
-    )
-    records = await session.scalars(
-        select(IdempotencyRecord)
-        .where(IdempotencyRecord.bout_id == bout.id)
-        .order_by(IdempotencyRecord.id)
-    )
-    return EvidenceOut(
-        generated_at=iso_utc(utcnow()) or "",
-        runtime=RuntimeOut(
-            environment=settings.RINGLEDGER_ENV,
-            xaman_mode=settings.XAMAN_MODE,
-            xrpl_mode=settings.XRPL_MODE,
-            xrpl_network=settings.XRPL_NETWORK,
-        ),
-        bout=await views.render(session, bout),
-        signing_attempts=[_attempt_out(attempt, kinds) for attempt in attempts],
-        audit=entries,
-        failures=[entry for entry in entries if entry.failure_code],
-        idempotency=[_record_out(record) for record in records],
-    )
+    entries = await trail(conn, bout_id=bout_id)
+    attempts = await signing_queries.of_bout(conn, bout_id=bout_id)
+    records = await idempotency_queries.of_bout(conn, bout_id)
+    return {
+        "generated_at": iso_utc(utcnow()),
+        "runtime": {
+            "environment": settings.RINGLEDGER_ENV,
+            "xaman_mode": settings.XAMAN_MODE,
+            "xrpl_mode": settings.XRPL_MODE,
+            "xrpl_network": settings.XRPL_NETWORK,
+        },
+        "bout": view,
+        "signing_attempts": [_attempt_out(attempt, kinds) for attempt in attempts],
+        "audit": entries,
+        "failures": [entry for entry in entries if entry["failure_code"]],
+        "idempotency": [_record_out(record) for record in records],
+    }
 
 
-def _attempt_out(attempt: SigningAttempt, kinds: dict[uuid.UUID, str]) -> SigningAttemptOut:
-    return SigningAttemptOut(
-        signing_attempt_id=attempt.id,
-        escrow_id=attempt.escrow_id,
-        escrow_kind=kinds.get(attempt.escrow_id, "unknown"),
-        phase=attempt.phase.value,
-        mode=attempt.mode,
-        payload_id=attempt.payload_id,
-        status=attempt.status.value,
-        status_reason=attempt.status_reason,
-        tx_hash=attempt.tx_hash,
-        expires_at=iso_utc(attempt.expires_at) or "",
-        created_at=iso_utc(attempt.created_at) or "",
-        updated_at=iso_utc(attempt.updated_at) or "",
-    )
+def _attempt_out(attempt: AttemptRow, kinds: dict[uuid.UUID, str]) -> dict[str, Any]:
+    return {
+        "signing_attempt_id": attempt.id,
+        "escrow_id": attempt.escrow_id,
+        "escrow_kind": kinds.get(attempt.escrow_id, "unknown"),
+        "phase": attempt.phase.value,
+        "mode": attempt.mode,
+        "payload_id": attempt.payload_id,
+        "status": attempt.status.value,
+        "status_reason": attempt.status_reason,
+        "tx_hash": attempt.tx_hash,
+        "expires_at": iso_utc(attempt.expires_at),
+        "created_at": iso_utc(attempt.created_at),
+        "updated_at": iso_utc(attempt.updated_at),
+    }
 
 
-def _record_out(record: IdempotencyRecord) -> IdempotencyRecordOut:
-    return IdempotencyRecordOut(
-        scope=f"{record.operation}:{record.bout_id}",
-        operation=record.operation,
-        idempotency_key=record.key,
-        request_hash=record.request_hash,
-        stored_status=record.response_status,
-        created_at=iso_utc(record.created_at) or "",
-    )
+def _record_out(record: KeyRecord) -> dict[str, Any]:
+    return {
+        "scope": f"{record.operation}:{record.bout_id}",
+        "operation": record.operation,
+        "idempotency_key": record.key,
+        "request_hash": record.request_hash,
+        "stored_status": record.status,
+        "created_at": iso_utc(record.created_at),
+    }

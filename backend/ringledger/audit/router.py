@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from ringledger.audit import evidence
 from ringledger.audit.schemas import AuditEntryOut, EvidenceOut
 from ringledger.bouts.deps import AdminBout, AuditBout
-from ringledger.core.deps import SessionDep, SettingsDep
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.core.deps import SettingsDep, TxDep
 from ringledger.core.openapi import errors
+from ringledger.core.responses import json_response
 
 router = APIRouter(prefix="/bouts/{bout_id}", tags=["audit"])
 
 
-@router.get("/audit", operation_id="getAudit", responses=errors(401, 403, 404, 422))
-async def get_audit(bout: AuditBout, session: SessionDep) -> list[AuditEntryOut]:
+@router.get(
+    "/audit",
+    operation_id="getAudit",
+    response_model=list[AuditEntryOut],
+    responses=errors(401, 403, 404, 422),
+)
+async def get_audit(access: AuditBout, tx: TxDep) -> Response:
     """The bout's audit trail, oldest first (admin or the owning promoter)."""
-    return await evidence.trail(session, bout=bout)
+    return json_response(await evidence.trail(tx.conn, bout_id=access.bout_id))
 
 
-@router.get("/evidence", operation_id="getEvidence", responses=errors(401, 403, 404, 422))
-async def get_evidence(bout: AdminBout, session: SessionDep, settings: SettingsDep) -> EvidenceOut:
+@router.get(
+    "/evidence",
+    operation_id="getEvidence",
+    response_model=EvidenceOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def get_evidence(access: AdminBout, tx: TxDep, settings: SettingsDep) -> Response:
     """Everything the runbook's evidence checklist asks for, as one document (admin)."""
-    return await evidence.collect(session, bout=bout, settings=settings)
+    document = await evidence.collect(tx.conn, bout_id=access.bout_id, settings=settings)
+    if document is None:
+        raise BoutNotFound("No such bout.")
+    return json_response(document)

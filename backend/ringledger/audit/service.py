@@ -1,4 +1,4 @@
-"""Writing and reading the audit trail. Rows are only ever inserted."""
+"""Writing the audit trail: rows are only ever inserted (a database trigger refuses more)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ringledger.audit.models import AuditEntry
+from ringledger.core.db import AuditRow, Tx
 
 
 @dataclass(frozen=True)
@@ -24,8 +21,8 @@ class Actor:
         return cls(user_id=None, role="system")
 
 
-async def record(
-    session: AsyncSession,
+def record(
+    tx: Tx,
     *,
     actor: Actor,
     action: str,
@@ -35,27 +32,18 @@ async def record(
     bout_id: uuid.UUID | None = None,
     failure_code: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one audit row in the caller's transaction."""
-    entry = AuditEntry(
-        bout_id=bout_id,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id) if entity_id is not None else None,
-        outcome=outcome,
-        failure_code=failure_code,
-        details=details or {},
+) -> None:
+    """Append one audit row to the unit of work; it is written with it, before it commits."""
+    tx.audit.append(
+        AuditRow(
+            actor_user_id=actor.user_id,
+            actor_role=actor.role,
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id) if entity_id is not None else None,
+            outcome=outcome,
+            bout_id=bout_id,
+            failure_code=failure_code,
+            details=details or {},
+        )
     )
-    # Inserted with the rest of the transaction at commit (one round trip for all its rows).
-    session.add(entry)
-    return entry
-
-
-async def entries_for_bout(session: AsyncSession, *, bout_id: uuid.UUID) -> list[AuditEntry]:
-    """The bout's audit trail, oldest first."""
-    rows = await session.scalars(
-        select(AuditEntry).where(AuditEntry.bout_id == bout_id).order_by(AuditEntry.id)
-    )
-    return list(rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from ringledger.auth import service
-from ringledger.auth.models import User, UserRole
+from ringledger.auth.deps import CurrentUser
+from ringledger.auth.models import UserRole
+from ringledger.auth.queries import UserRow
 from ringledger.auth.schemas import (
     LoginRequest,
     PasswordChangeRequest,
@@ -15,13 +17,13 @@ from ringledger.auth.schemas import (
 )
 from ringledger.auth.service import LoginLimits
 from ringledger.core.client import client_address
-from ringledger.core.deps import CurrentUser, SessionDep, SettingsDep
+from ringledger.core.deps import PasswordsDep, SettingsDep, TokensDep, TxDep
 from ringledger.core.openapi import errors
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: UserRow) -> UserOut:
     return UserOut(user_id=user.id, email=user.email, role=user.role.value)
 
 
@@ -32,15 +34,19 @@ def user_out(user: User) -> UserOut:
     responses=errors(409, 422, 429),
 )
 async def register(
-    body: RegisterRequest, request: Request, session: SessionDep, settings: SettingsDep
+    body: RegisterRequest,
+    request: Request,
+    tx: TxDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> UserOut:
     """Create a promoter or fighter account (a few per client address and hour)."""
     await service.count_registration(
-        session, client=client_address(request), limit=settings.RINGLEDGER_REGISTER_MAX_PER_CLIENT
+        tx, client=client_address(request), limit=settings.RINGLEDGER_REGISTER_MAX_PER_CLIENT
     )
     user = await service.register(
-        session,
-        passwords=request.app.state.passwords,
+        tx,
+        passwords=passwords,
         email=body.email,
         password=body.password,
         role=UserRole(body.role),
@@ -50,18 +56,22 @@ async def register(
 
 @router.post("/login", operation_id="login", responses=errors(401, 422, 429))
 async def login(
-    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep
+    body: LoginRequest,
+    request: Request,
+    tx: TxDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    tokens: TokensDep,
 ) -> TokenOut:
     """Exchange email and password for a bearer token."""
     user = await service.authenticate(
-        session,
-        passwords=request.app.state.passwords,
+        tx,
+        passwords=passwords,
         email=body.email,
         password=body.password,
         client=client_address(request),
         limits=LoginLimits.from_settings(settings),
     )
-    tokens = request.app.state.tokens
     return TokenOut(
         access_token=tokens.issue(
             user_id=user.id, role=user.role.value, version=user.token_version
@@ -86,13 +96,14 @@ async def change_password(
     body: PasswordChangeRequest,
     user: CurrentUser,
     request: Request,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> Response:
     """Change the password; every token issued before stops working (sign in again)."""
     await service.change_password(
-        session,
-        passwords=request.app.state.passwords,
+        tx,
+        passwords=passwords,
         user=user,
         current_password=body.current_password,
         new_password=body.new_password,

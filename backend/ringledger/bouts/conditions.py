@@ -8,7 +8,6 @@ Fulfillment = A0 22 80 20 <preimage>
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 PREIMAGE_BYTES = 32
@@ -38,13 +37,6 @@ def condition_hex(preimage: bytes) -> str:
 
 def fulfillment_hex(preimage: bytes) -> str:
     return fulfillment_for(preimage).hex().upper()
-
-
-def same_hex(left: str | None, right: str | None) -> bool:
-    """Case-insensitive, constant-time comparison of two hex strings (None equals only None)."""
-    if left is None or right is None:
-        return left is None and right is None
-    return hmac.compare_digest(left.upper().encode(), right.upper().encode())
 
 
 def _require_preimage(preimage: bytes) -> None:

@@ -1,55 +1,59 @@
-"""Dependencies that load a bout and check who may see or act on it (401 → 403 → 404).
+"""Dependencies that check who may act on a bout, in API order: 401, then 403, then 404.
 
-No `from __future__ import annotations` here: FastAPI must see the closure's real annotations.
+One statement reads the token's account and the bout's parties together; the route then loads
+what it needs (a view, or the bout under its lock). No `from __future__ import annotations`
+here: FastAPI must see the closure's real annotations.
 """
 
 import uuid
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends
 
-from ringledger.auth.models import User
-from ringledger.bouts import service
-from ringledger.bouts.models import Bout
+from ringledger.audit.service import Actor
+from ringledger.auth.deps import actor_of, require, token_holder
+from ringledger.auth.models import UserRole
+from ringledger.auth.queries import UserRow
+from ringledger.bouts import queries
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.service import may_see
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import (
-    SessionDep,
-    admin_only,
-    get_current_user,
-    promoter_only,
-    promoter_or_admin,
-)
+from ringledger.core.deps import ClaimsDep, TxDep
 
 
-def _bout_loader(
-    role_check: Callable[..., Coroutine[Any, Any, User]],
-) -> Callable[..., Coroutine[Any, Any, Bout]]:
-    """A dependency: the role check first (401/403), then the bout if visible (else 404)."""
+@dataclass(frozen=True)
+class BoutAccess:
+    """The caller, and the bout they may act on."""
 
-    async def load(
-        bout_id: uuid.UUID, user: Annotated[User, Depends(role_check)], session: SessionDep
-    ) -> Bout:
+    user: UserRow
+    bout_id: uuid.UUID
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.user)
+
+
+def _bout_access(*roles: UserRole) -> Callable[..., Coroutine[Any, Any, BoutAccess]]:
+    allowed = frozenset(roles)
+
+    async def check(bout_id: uuid.UUID, claims: ClaimsDep, tx: TxDep) -> BoutAccess:
         add_log_fields(bout_id=bout_id)
-        return await service.get_visible(session, user=user, bout_id=bout_id)
+        user, parties = await queries.access(tx.conn, user_id=claims.user_id, bout_id=bout_id)
+        user = require(token_holder(user, claims), allowed)
+        if parties is None or not may_see(user, parties):
+            raise BoutNotFound("No such bout.")
+        return BoutAccess(user, bout_id)
 
-    return load
-
-
-async def _owned_bout_id(
-    bout_id: uuid.UUID, user: Annotated[User, Depends(promoter_only)], session: SessionDep
-) -> uuid.UUID:
-    add_log_fields(bout_id=bout_id)
-    return await service.require_visible(session, user=user, bout_id=bout_id)
+    return check
 
 
-VisibleBout = Annotated[Bout, Depends(_bout_loader(get_current_user))]
+VisibleBout = Annotated[BoutAccess, Depends(_bout_access(*UserRole))]
 """Any role; 404 unless the caller takes part in (or administers) the bout."""
-OwnedBout = Annotated[Bout, Depends(_bout_loader(promoter_only))]
+OwnedBout = Annotated[BoutAccess, Depends(_bout_access(UserRole.PROMOTER))]
 """Promoters only (403 otherwise); 404 unless it is the caller's own bout."""
-AdminBout = Annotated[Bout, Depends(_bout_loader(admin_only))]
+AdminBout = Annotated[BoutAccess, Depends(_bout_access(UserRole.ADMIN))]
 """Admins only; any bout."""
-AuditBout = Annotated[Bout, Depends(_bout_loader(promoter_or_admin))]
+AuditBout = Annotated[BoutAccess, Depends(_bout_access(UserRole.PROMOTER, UserRole.ADMIN))]
 """The owning promoter or an admin."""
-OwnedBoutId = Annotated[uuid.UUID, Depends(_owned_bout_id)]
-"""As OwnedBout, for confirms: they lock and load the bout themselves, after the key claim."""

@@ -1,49 +1,38 @@
-"""Escrow creation: prepare the EscrowCreates, reconcile signing, confirm on ledger evidence."""
+"""Escrow creation: prepare the EscrowCreates, confirm each on ledger evidence (`phases` runs
+the steps; these are the rules of this phase)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, plan, transactions
-from ringledger.bouts.confirm import hold_signing_lock, lock_bout, observe, refuse_bad_evidence
-from ringledger.bouts.flow_schemas import (
-    EscrowConfirmOut,
-    EscrowConfirmRequest,
-    EscrowPrepareOut,
-    PreparedEscrow,
-    SignRequestOut,
-)
-from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowStatus
+from ringledger.bouts import lifecycle, phases, plan, transactions
+from ringledger.bouts.flow_schemas import EscrowConfirmRequest
+from ringledger.bouts.models import BoutStatus, EscrowStatus
+from ringledger.bouts.phases import Prepared
+from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.config import Settings
-from ringledger.core.timeutil import iso_utc, utcnow
-from ringledger.ledger import evidence
+from ringledger.core.db import Tx
+from ringledger.core.timeutil import utcnow
+from ringledger.ledger.evidence import (
+    ExpectedCreate,
+    Failure,
+    FailureCode,
+    create_failure,
+)
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
-from ringledger.signing import service as signing_service
-from ringledger.signing.interface import SigningService, SigningUnavailable, SignRequest
-from ringledger.signing.models import SigningPhase
+from ringledger.signing import queries as signing_queries
+from ringledger.signing.interface import SigningService
+from ringledger.signing.models import SigningPhase, SigningStatus
+from ringledger.signing.service import Draft
 
 PREPARE = "escrows.prepare"
 CONFIRM = "escrow.confirm_create"
 
 
-def sign_request_out(request: SignRequest) -> SignRequestOut:
-    return SignRequestOut(
-        payload_id=request.payload_id,
-        deep_link_url=request.deep_link_url,
-        qr_png_url=request.qr_png_url,
-        websocket_status_url=request.websocket_status_url,
-        expires_at=iso_utc(request.expires_at) or "",
-        mode=request.mode,  # type: ignore[arg-type]
-    )
-
-
-def _instruction(escrow: Escrow) -> str:
+def _instruction(escrow: EscrowRow) -> str:
     purpose = "bonus" if escrow.kind.is_bonus else "show money"
     xrp = f"{escrow.amount_drops // 1_000_000}.{escrow.amount_drops % 1_000_000:06d}".rstrip("0")
     return (
@@ -52,88 +41,145 @@ def _instruction(escrow: Escrow) -> str:
     )
 
 
-async def prepare(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    actor: Actor,
-    signing: SigningService,
-    settings: Settings,
-) -> EscrowPrepareOut:
-    """Sign requests for every escrow still planned; 409 unless draft, 422 if too late."""
-    bout = await hold_signing_lock(session, bout.id)
-    if bout.status != BoutStatus.DRAFT:
-        raise await lifecycle.reject(
-            session,
-            bout=bout,
-            actor=actor,
-            action=PREPARE,
-            detail=f"Escrows can be prepared only in draft; the bout is {bout.status.value}.",
+@dataclass(frozen=True)
+class EscrowCreation:
+    """The rules of the escrow-creation phase."""
+
+    settings: Settings
+    signing_phase = SigningPhase.ESCROW_CREATE
+    prepare_action = PREPARE
+    confirm_action = CONFIRM
+
+    def prepare_refusal(self, bout: BoutRow) -> str | None:
+        if bout.status != BoutStatus.DRAFT:
+            return f"Escrows can be prepared only in draft; the bout is {bout.status.value}."
+        return None
+
+    async def prepared(self, tx: Tx, bout: BoutRow, actor: Actor) -> list[Prepared]:
+        """An EscrowCreate per planned escrow, but none for one whose EscrowCreate was signed.
+
+        A signed EscrowCreate may already be on the ledger: a second one would lock the same
+        money twice (a show escrow, which has no CancelAfter, for good). Until a confirm says
+        what the signed one did — created the escrow, or was rejected (`ledger_tec_tem`) —
+        that escrow gets no new sign request.
+        """
+        plan.require_signing_window(
+            bout.finish_after_at, now=utcnow(), window=self.settings.RINGLEDGER_MIN_SIGNING_WINDOW
         )
-    now = utcnow()
-    window = settings.RINGLEDGER_MIN_SIGNING_WINDOW
-    plan.require_signing_window(bout.finish_after_at, now=now, window=window)
-    drafts = [
-        signing_service.Draft(escrow, transactions.escrow_create(escrow), _instruction(escrow))
-        for escrow in bout.escrows
-        if escrow.status == EscrowStatus.PLANNED
-    ]
-    # The EscrowCreate must be validated before FinishAfter: never let a request outlive that.
-    minutes_left = int((bout.finish_after_at - now).total_seconds() // 60)
-    expire = max(1, min(settings.XAMAN_PAYLOAD_EXPIRE_MINUTES, minutes_left))
-    issued = await issue_or_audit(
-        session, signing, bout=bout, drafts=drafts, expire=expire, actor=actor, action=PREPARE
-    )
-    await signing_service.record_attempts(
-        session, bout=bout, phase=SigningPhase.ESCROW_CREATE, issued=issued, actor=actor
-    )
-    await signing_service.supersede_open(
-        session,
-        signing,
-        escrow_ids=[draft.escrow.id for draft in drafts],
-        keep={request.payload_id for _, request, _ in issued},
-    )
-    return EscrowPrepareOut(
-        bout_id=bout.id,
-        escrows=[
-            PreparedEscrow(
-                escrow_id=draft.escrow.id,
-                escrow_kind=draft.escrow.kind,
-                unsigned_tx=draft.txjson,
-                xaman_sign_request=sign_request_out(request),
+        planned = [escrow for escrow in bout.escrows if escrow.status == EscrowStatus.PLANNED]
+        pending = await _signed_pending(tx, bout, planned)
+        if planned and len(pending) == len(planned):
+            raise lifecycle.reject(
+                tx,
+                bout=bout,
+                actor=actor,
+                action=PREPARE,
+                detail="Every escrow still planned has a signed EscrowCreate, which may already "
+                "be on the ledger: confirm those before asking for new signatures.",
+                details={"escrow_kinds": [escrow.kind.value for escrow in pending]},
             )
-            for draft, request, _ in issued
-        ],
-    )
+        return [
+            Prepared(
+                escrow,
+                Draft(
+                    escrow_id=escrow.id,
+                    escrow_kind=escrow.kind.value,
+                    signer=escrow.owner_address,
+                    txjson=transactions.escrow_create(escrow),
+                    instruction=_instruction(escrow),
+                ),
+            )
+            for escrow in planned
+            if escrow not in pending
+        ]
 
+    def expire_minutes(self, bout: BoutRow) -> int:
+        # The EscrowCreate must be validated before FinishAfter: never let a request outlive it.
+        minutes_left = int((bout.finish_after_at - utcnow()).total_seconds() // 60)
+        return max(1, min(self.settings.XAMAN_PAYLOAD_EXPIRE_MINUTES, minutes_left))
 
-async def issue_or_audit(
-    session: AsyncSession,
-    signing: SigningService,
-    *,
-    bout: Bout,
-    drafts: list[signing_service.Draft],
-    expire: int,
-    actor: Actor,
-    action: str,
-) -> list[tuple[signing_service.Draft, SignRequest, str]]:
-    """Issue the sign requests (under `hold_signing_lock`); on a Xaman failure keep only an
-    audit row and answer 502."""
-    try:
-        return await signing_service.issue(signing, drafts=drafts, expire_minutes=expire)
-    except SigningUnavailable as error:
-        await audit.record(
-            session,
-            actor=actor,
-            action=action,
-            entity_type="bout",
-            entity_id=bout.id,
-            bout_id=bout.id,
-            outcome="xaman_unavailable",
-            details={"reason": error.detail, "mode": signing.mode},
+    def confirm_refusal(self, bout: BoutRow, escrow: EscrowRow) -> str | None:
+        if bout.status == BoutStatus.DRAFT and escrow.status == EscrowStatus.PLANNED:
+            return None
+        return (
+            f"The {escrow.kind.value} escrow is {escrow.status.value} and the bout "
+            f"{bout.status.value}; only a planned escrow of a draft bout can be confirmed."
         )
-        error.keep_changes = True
-        raise
+
+    async def mismatch(
+        self, tx: Tx, bout: BoutRow, escrow: EscrowRow, observed: LedgerTx, actor: Actor
+    ) -> Failure | None:
+        return create_failure(
+            observed,
+            ExpectedCreate(
+                owner=escrow.owner_address,
+                destination=escrow.destination_address,
+                amount_drops=escrow.amount_drops,
+                finish_after=escrow.finish_after_ripple,
+                cancel_after=escrow.cancel_after_ripple,
+                condition_hex=escrow.condition_hex,
+            ),
+        )
+
+    async def settle(
+        self,
+        tx: Tx,
+        bout: BoutRow,
+        escrow: EscrowRow,
+        claimed: LedgerTx,
+        observed: LedgerTx,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        """planned → created; the fourth moves the bout to escrows_created."""
+        assert observed.sequence is not None
+        escrow.offer_sequence = observed.sequence
+        escrow.create_tx_hash = claimed.tx_hash
+        escrow.failure_code = escrow.failure_reason = None
+        await lifecycle.move_escrow(
+            tx,
+            bout=bout,
+            escrow=escrow,
+            to=EscrowStatus.CREATED,
+            actor=actor,
+            action=CONFIRM,
+            details={"tx_hash": claimed.tx_hash, "offer_sequence": observed.sequence},
+        )
+        if all(item.status == EscrowStatus.CREATED for item in bout.escrows):
+            await lifecycle.move_bout(
+                tx, bout=bout, to=BoutStatus.ESCROWS_CREATED, actor=actor, action=CONFIRM
+            )
+        return {
+            "bout_id": str(bout.id),
+            "escrow_id": str(escrow.id),
+            "escrow_kind": escrow.kind.value,
+            "escrow_status": "created",
+            "bout_status": bout.status.value,
+            "tx_hash": claimed.tx_hash,
+            "offer_sequence": observed.sequence,
+        }
+
+
+async def _signed_pending(tx: Tx, bout: BoutRow, planned: list[EscrowRow]) -> list[EscrowRow]:
+    """The planned escrows whose EscrowCreate was signed and not found rejected since."""
+    signed = await signing_queries.of_bout(
+        tx.conn, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.SIGNED
+    )
+    signed_escrows = {attempt.escrow_id for attempt in signed}
+    return [
+        escrow
+        for escrow in planned
+        if escrow.id in signed_escrows and escrow.failure_code != FailureCode.LEDGER_TEC_TEM.value
+    ]
+
+
+async def prepare(
+    tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService, settings: Settings
+) -> dict[str, Any]:
+    """Unsigned EscrowCreates and sign requests for every escrow still planned."""
+    bout, items = await phases.prepare(
+        tx, EscrowCreation(settings), bout_id=bout_id, actor=actor, signing=signing
+    )
+    return {"bout_id": bout.id, "escrows": items}
 
 
 def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
@@ -153,65 +199,25 @@ def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
 
 
 async def confirm(
-    session: AsyncSession,
+    tx: Tx,
     *,
     bout_id: uuid.UUID,
     request: EscrowConfirmRequest,
     actor: Actor,
     ledger: LedgerVerifier,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Move one escrow planned → created on validated evidence (and the bout, with the 4th)."""
     claimed = claimed_create(request)
-    # The request names no transaction type: the route implies it. That is what the stub ledger
-    # answers; it is not a claim of the client's to check against a real ledger.
-    observed = await observe(ledger, claimed=replace(claimed, transaction_type="EscrowCreate"))
-    bout = await lock_bout(session, bout_id)
-    escrow = bout.escrow(request.escrow_kind)
-    if bout.status != BoutStatus.DRAFT or escrow.status != EscrowStatus.PLANNED:
-        raise await lifecycle.reject(
-            session,
-            bout=bout,
-            entity=escrow,
-            actor=actor,
-            action=CONFIRM,
-            detail=(
-                f"The {escrow.kind.value} escrow is {escrow.status.value} and the bout "
-                f"{bout.status.value}; only a planned escrow of a draft bout can be confirmed."
-            ),
-        )
-    await refuse_bad_evidence(
-        session,
-        bout=bout,
-        escrow=escrow,
+    return await phases.confirm(
+        tx,
+        EscrowCreation(settings),
+        bout_id=bout_id,
+        kind=request.escrow_kind.value,
         claimed=claimed,
-        observed=observed,
-        mismatch=evidence.create_failure(observed, escrow),
+        # The request names no transaction type: the route implies it. That is what the stub
+        # ledger answers; it is not a claim of the client's to check against a real ledger.
+        sent_claim=replace(claimed, transaction_type="EscrowCreate"),
+        ledger=ledger,
         actor=actor,
-        action=CONFIRM,
     )
-    assert observed.sequence is not None
-    escrow.offer_sequence = observed.sequence
-    escrow.create_tx_hash = claimed.tx_hash
-    escrow.failure_code = escrow.failure_reason = None
-    await lifecycle.move_escrow(
-        session,
-        bout=bout,
-        escrow=escrow,
-        to=EscrowStatus.CREATED,
-        actor=actor,
-        action=CONFIRM,
-        details={"tx_hash": claimed.tx_hash, "offer_sequence": observed.sequence},
-    )
-    if all(item.status == EscrowStatus.CREATED for item in bout.escrows):
-        await lifecycle.move_bout(
-            session, bout=bout, to=BoutStatus.ESCROWS_CREATED, actor=actor, action=CONFIRM
-        )
-    return EscrowConfirmOut(
-        bout_id=bout.id,
-        escrow_id=escrow.id,
-        escrow_kind=escrow.kind,
-        escrow_status="created",
-        bout_status=bout.status,
-        tx_hash=claimed.tx_hash,
-        offer_sequence=observed.sequence,
-    ).model_dump(mode="json")

@@ -1,14 +1,15 @@
-"""Lifecycle routes of a bout: escrow creation, result, payouts (API.md; paths fixed by runbook)."""
+"""Lifecycle routes of a bout: escrow creation, result, payouts, withdrawal (paths fixed by the
+operations runbook)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
 
 from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
-from ringledger.bouts.confirm import idempotent
-from ringledger.bouts.deps import AdminBout, OwnedBout, OwnedBoutId
+from ringledger.bouts.deps import AdminBout, OwnedBout
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -23,9 +24,12 @@ from ringledger.bouts.flow_schemas import (
 )
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import Admin, Promoter, SessionDep, SettingsDep, actor_of
+from ringledger.core.deps import SettingsDep, TxDep
 from ringledger.core.openapi import errors
-from ringledger.idempotency.service import Outcome, idempotency_key
+from ringledger.core.responses import json_response
+from ringledger.idempotency.service import Outcome, idempotency_key, run_once
+from ringledger.ledger.deps import LedgerDep
+from ringledger.signing.deps import SigningDep
 from ringledger.signing.models import SigningPhase
 
 router = APIRouter(prefix="/bouts/{bout_id}", tags=["lifecycle"])
@@ -50,36 +54,42 @@ def _replayable(outcome: Outcome, replayed: bool) -> Response:
     )
 
 
-@router.post("/escrows/prepare", operation_id="prepareEscrows", responses=_PREPARE_ERRORS)
+@router.post(
+    "/escrows/prepare",
+    operation_id="prepareEscrows",
+    response_model=EscrowPrepareOut,
+    responses=_PREPARE_ERRORS,
+)
 async def prepare_escrows(
-    bout: OwnedBout, user: Promoter, request: Request, session: SessionDep, settings: SettingsDep
-) -> EscrowPrepareOut:
+    access: OwnedBout, tx: TxDep, settings: SettingsDep, signing: SigningDep
+) -> Response:
     """Unsigned EscrowCreates and sign requests for every escrow still planned."""
-    return await escrow_phase.prepare(
-        session,
-        bout=bout,
-        actor=actor_of(user),
-        signing=request.app.state.signing,
-        settings=settings,
+    prepared = await escrow_phase.prepare(
+        tx, bout_id=access.bout_id, actor=access.actor, signing=signing, settings=settings
     )
+    return json_response(prepared)
 
 
 @router.post(
-    "/escrows/signing/reconcile", operation_id="reconcileEscrowSigning", responses=_RECONCILE_ERRORS
+    "/escrows/signing/reconcile",
+    operation_id="reconcileEscrowSigning",
+    response_model=ReconcileOut,
+    responses=_RECONCILE_ERRORS,
 )
 async def reconcile_escrow_signing(
-    body: ReconcileRequest, bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
-) -> ReconcileOut:
+    body: ReconcileRequest, access: OwnedBout, tx: TxDep, signing: SigningDep
+) -> Response:
     """Record what became of an escrow-create sign request."""
     _log_request(body)
-    return await reconcile.reconcile(
-        session,
-        bout=bout,
+    answer = await reconcile.reconcile(
+        tx,
+        bout_id=access.bout_id,
         phase=SigningPhase.ESCROW_CREATE,
         request=body,
-        actor=actor_of(user),
-        signing=request.app.state.signing,
+        actor=access.actor,
+        signing=signing,
     )
+    return json_response(answer)
 
 
 @router.post(
@@ -89,83 +99,97 @@ async def reconcile_escrow_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_escrow(
-    bout_id: OwnedBoutId,
-    user: Promoter,
+    access: OwnedBout,
     key: IdempotencyKey,
     body: EscrowConfirmRequest,
-    request: Request,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
+    ledger: LedgerDep,
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
     _log_request(body)
-    actor = actor_of(user)
-    outcome, replayed = await idempotent(
-        session,
+    outcome, replayed = await run_once(
+        tx,
         operation="escrow_confirm",
-        bout_id=bout_id,
+        bout_id=access.bout_id,
         key=key,
-        request=body,
+        request=body.model_dump(mode="json"),
         execute=lambda: escrow_phase.confirm(
-            session, bout_id=bout_id, request=body, actor=actor, ledger=request.app.state.ledger
+            tx,
+            bout_id=access.bout_id,
+            request=body,
+            actor=access.actor,
+            ledger=ledger,
+            settings=settings,
         ),
     )
     return _replayable(outcome, replayed)
 
 
-@router.post("/result", operation_id="enterResult", responses=errors(401, 403, 404, 409, 422))
-async def enter_result(
-    body: ResultRequest, bout: AdminBout, user: Admin, session: SessionDep
-) -> ResultOut:
+@router.post(
+    "/result",
+    operation_id="enterResult",
+    response_model=ResultOut,
+    responses=errors(401, 403, 404, 409, 422),
+)
+async def enter_result(body: ResultRequest, access: AdminBout, tx: TxDep) -> Response:
     """Enter the outcome: a winner, a draw or a no contest (admin; once, after the event)."""
-    return await result.enter_result(
-        session, bout_id=bout.id, outcome=body.result, actor=actor_of(user)
+    answer = await result.enter_result(
+        tx, bout_id=access.bout_id, outcome=body.result, actor=access.actor
     )
+    return json_response(answer)
 
 
 @router.post(
-    "/withdraw", operation_id="withdrawBout", responses=errors(401, 403, 404, 409, 422, 502)
+    "/withdraw",
+    operation_id="withdrawBout",
+    response_model=BoutView,
+    responses=errors(401, 403, 404, 409, 422, 502),
 )
-async def withdraw_bout(
-    bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
-) -> BoutView:
+async def withdraw_bout(access: OwnedBout, tx: TxDep, signing: SigningDep) -> Response:
     """Withdraw a draft bout that never locked money, with its open sign requests."""
     withdrawn = await withdraw.withdraw(
-        session, bout=bout, actor=actor_of(user), signing=request.app.state.signing
+        tx, bout_id=access.bout_id, actor=access.actor, signing=signing
     )
-    return await views.render(session, withdrawn)
-
-
-@router.post("/payouts/prepare", operation_id="preparePayouts", responses=_PREPARE_ERRORS)
-async def prepare_payouts(
-    bout: OwnedBout, user: Promoter, request: Request, session: SessionDep, settings: SettingsDep
-) -> PayoutPrepareOut:
-    """Unsigned EscrowFinish/EscrowCancel and sign requests for every escrow still created."""
-    return await payout_phase.prepare(
-        session,
-        bout=bout,
-        actor=actor_of(user),
-        signing=request.app.state.signing,
-        settings=settings,
-    )
+    return json_response(await views.render(tx.conn, withdrawn))
 
 
 @router.post(
-    "/payouts/signing/reconcile", operation_id="reconcilePayoutSigning", responses=_RECONCILE_ERRORS
+    "/payouts/prepare",
+    operation_id="preparePayouts",
+    response_model=PayoutPrepareOut,
+    responses=_PREPARE_ERRORS,
+)
+async def prepare_payouts(
+    access: OwnedBout, tx: TxDep, settings: SettingsDep, signing: SigningDep
+) -> Response:
+    """Unsigned EscrowFinish/EscrowCancel and sign requests for every escrow still created."""
+    prepared = await payout_phase.prepare(
+        tx, bout_id=access.bout_id, actor=access.actor, signing=signing, settings=settings
+    )
+    return json_response(prepared)
+
+
+@router.post(
+    "/payouts/signing/reconcile",
+    operation_id="reconcilePayoutSigning",
+    response_model=ReconcileOut,
+    responses=_RECONCILE_ERRORS,
 )
 async def reconcile_payout_signing(
-    body: ReconcileRequest, bout: OwnedBout, user: Promoter, request: Request, session: SessionDep
-) -> ReconcileOut:
+    body: ReconcileRequest, access: OwnedBout, tx: TxDep, signing: SigningDep
+) -> Response:
     """Record what became of a payout sign request."""
     _log_request(body)
-    return await reconcile.reconcile(
-        session,
-        bout=bout,
+    answer = await reconcile.reconcile(
+        tx,
+        bout_id=access.bout_id,
         phase=SigningPhase.PAYOUT,
         request=body,
-        actor=actor_of(user),
-        signing=request.app.state.signing,
+        actor=access.actor,
+        signing=signing,
     )
+    return json_response(answer)
 
 
 @router.post(
@@ -175,29 +199,27 @@ async def reconcile_payout_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_payout(
-    bout_id: OwnedBoutId,
-    user: Promoter,
+    access: OwnedBout,
     key: IdempotencyKey,
     body: PayoutConfirmRequest,
-    request: Request,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
+    ledger: LedgerDep,
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
     _log_request(body)
-    actor = actor_of(user)
-    outcome, replayed = await idempotent(
-        session,
+    outcome, replayed = await run_once(
+        tx,
         operation="payout_confirm",
-        bout_id=bout_id,
+        bout_id=access.bout_id,
         key=key,
-        request=body,
+        request=body.model_dump(mode="json"),
         execute=lambda: payout_phase.confirm(
-            session,
-            bout_id=bout_id,
+            tx,
+            bout_id=access.bout_id,
             request=body,
-            actor=actor,
-            ledger=request.app.state.ledger,
+            actor=access.actor,
+            ledger=ledger,
             settings=settings,
         ),
     )

@@ -1,19 +1,21 @@
 """The two lifecycles as data, and the one function that moves along them.
 
-Every move goes through `move()`: it checks the table, applies the status, counts the metric
-and writes the audit row in the caller's transaction. A move the table does not allow writes a
-`rejected` audit row and raises `StateConflict` (whose audit row is kept: `keep_changes`).
+Every move goes through `transition()`: it checks the table, applies and stores the status,
+counts the metric and writes the audit row in the caller's transaction. A move the table does
+not allow writes a `rejected` audit row and raises `StateConflict` (whose audit row is kept:
+`keep_changes`).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
-from ringledger.bouts.models import Bout, BoutStatus, Escrow, EscrowStatus
+from ringledger.bouts import queries
+from ringledger.bouts.models import BoutStatus, EscrowStatus
+from ringledger.bouts.records import BoutRow, EscrowRow
+from ringledger.core.db import Tx
 from ringledger.core.errors import StateConflict
 from ringledger.core.metrics import TRANSITIONS
 
@@ -41,24 +43,24 @@ def allowed(table: dict[S, frozenset[S]], current: S, target: S) -> bool:
     return target in table[current]
 
 
-async def reject(
-    session: AsyncSession,
+def reject(
+    tx: Tx,
     *,
-    bout: Bout,
+    bout: BoutRow,
     actor: Actor,
     action: str,
     detail: str,
-    entity: Bout | Escrow | None = None,
+    entity: BoutRow | EscrowRow | None = None,
     details: dict[str, Any] | None = None,
 ) -> StateConflict:
     """Audit a refused operation and return the 409 to raise (its audit row survives)."""
     target = entity if entity is not None else bout
-    entity_type = "escrow" if isinstance(target, Escrow) else "bout"
+    entity_type = "escrow" if isinstance(target, EscrowRow) else "bout"
     facts = {"bout_status": bout.status.value, **(details or {})}
-    if isinstance(target, Escrow):
+    if isinstance(target, EscrowRow):
         facts.update(escrow_kind=target.kind.value, escrow_status=target.status.value)
-    await audit.record(
-        session,
+    audit.record(
+        tx,
         actor=actor,
         action=action,
         entity_type=entity_type,
@@ -72,24 +74,26 @@ async def reject(
 
 
 async def transition(
-    session: AsyncSession,
+    tx: Tx,
     *,
-    bout: Bout,
-    entity: Bout | Escrow,
+    bout: BoutRow,
+    entity: BoutRow | EscrowRow,
     to: BoutStatus | EscrowStatus,
     actor: Actor,
     action: str,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Move a bout or one of its escrows along its table: apply, count, audit; or 409 + audit."""
+    """Move a bout or one of its escrows along its table: apply, store, count, audit; or 409
+    and audit. Whatever else changed on the row (ledger references, the outcome) is stored
+    with the move."""
     table: dict[Any, frozenset[Any]] = (
-        ESCROW_TRANSITIONS if isinstance(entity, Escrow) else BOUT_TRANSITIONS
+        ESCROW_TRANSITIONS if isinstance(entity, EscrowRow) else BOUT_TRANSITIONS
     )
     current = entity.status
     if not allowed(table, current, to):
-        name = f"The {entity.kind.value} escrow" if isinstance(entity, Escrow) else "A bout"
-        raise await reject(
-            session,
+        name = f"The {entity.kind.value} escrow" if isinstance(entity, EscrowRow) else "A bout"
+        raise reject(
+            tx,
             bout=bout,
             entity=entity,
             actor=actor,
@@ -97,14 +101,20 @@ async def transition(
             detail=f"{name} cannot go from {current.value} to {to.value}.",
             details={"requested_status": to.value},
         )
-    entity.status = to  # type: ignore[assignment]
-    entity_type = "escrow" if isinstance(entity, Escrow) else "bout"
     facts: dict[str, Any] = {"from": current.value, "to": to.value, **(details or {})}
-    if isinstance(entity, Escrow):
+    if isinstance(entity, EscrowRow):
+        assert isinstance(to, EscrowStatus)
+        entity.status = to
         facts["escrow_kind"] = entity.kind.value
+        await queries.save_escrow(tx.conn, entity)
+    else:
+        assert isinstance(to, BoutStatus)
+        entity.status = to
+        await queries.save_bout(tx.conn, entity)
+    entity_type = "escrow" if isinstance(entity, EscrowRow) else "bout"
     TRANSITIONS.labels(entity_type, current.value, to.value).inc()
-    await audit.record(
-        session,
+    audit.record(
+        tx,
         actor=actor,
         action=action,
         entity_type=entity_type,
@@ -116,25 +126,23 @@ async def transition(
 
 
 async def move_bout(
-    session: AsyncSession,
+    tx: Tx,
     *,
-    bout: Bout,
+    bout: BoutRow,
     to: BoutStatus,
     actor: Actor,
     action: str,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Move the bout along BOUT_TRANSITIONS (409 + audit otherwise)."""
-    await transition(
-        session, bout=bout, entity=bout, to=to, actor=actor, action=action, details=details
-    )
+    await transition(tx, bout=bout, entity=bout, to=to, actor=actor, action=action, details=details)
 
 
 async def move_escrow(
-    session: AsyncSession,
+    tx: Tx,
     *,
-    bout: Bout,
-    escrow: Escrow,
+    bout: BoutRow,
+    escrow: EscrowRow,
     to: EscrowStatus,
     actor: Actor,
     action: str,
@@ -142,5 +150,5 @@ async def move_escrow(
 ) -> None:
     """Move one escrow along ESCROW_TRANSITIONS (409 + audit otherwise)."""
     await transition(
-        session, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details
+        tx, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details
     )

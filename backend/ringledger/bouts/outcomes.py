@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ringledger.bouts.models import Escrow, EscrowKind, EscrowStatus, Outcome
+from ringledger.bouts.models import EscrowKind, EscrowStatus, Outcome
+from ringledger.bouts.records import EscrowRow
 from ringledger.ledger.evidence import PayoutAction
 
 FINISH, CANCEL = PayoutAction.FINISH, PayoutAction.CANCEL
@@ -67,6 +68,6 @@ def plan_for(outcome: Outcome) -> PayoutPlan:
     return PLANS[outcome]
 
 
-def statuses_of(escrows: Iterable[Escrow]) -> dict[EscrowKind, EscrowStatus]:
+def statuses_of(escrows: Iterable[EscrowRow]) -> dict[EscrowKind, EscrowStatus]:
     """`{kind: status}` of a bout's escrows."""
     return {escrow.kind: escrow.status for escrow in escrows}

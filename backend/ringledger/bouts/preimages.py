@@ -12,14 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
 from ringledger.bouts import conditions
-from ringledger.bouts.models import Bout, Escrow
+from ringledger.bouts.records import BoutRow, EscrowRow
+from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import RingLedgerError
+from ringledger.ledger.evidence import same_hex
 
 
 class PreimageKeyMismatch(RingLedgerError):
@@ -37,7 +37,7 @@ class PreimageConditionMismatch(RingLedgerError):
     keep_changes = True
 
 
-def decrypt(cipher: MultiFernet, escrow: Escrow) -> bytes:
+def decrypt(cipher: MultiFernet, escrow: EscrowRow) -> bytes:
     assert escrow.preimage_ciphertext is not None
     try:
         return cipher.decrypt(escrow.preimage_ciphertext.encode())
@@ -50,16 +50,16 @@ def decrypt(cipher: MultiFernet, escrow: Escrow) -> bytes:
 
 def matches(preimage: bytes, condition_hex: str | None) -> bool:
     try:
-        return conditions.same_hex(conditions.condition_hex(preimage), condition_hex)
+        return same_hex(conditions.condition_hex(preimage), condition_hex)
     except ValueError:  # not a 32-byte preimage at all
         return False
 
 
 async def fulfillment(
-    session: AsyncSession,
+    tx: Tx,
     *,
-    bout: Bout,
-    escrow: Escrow,
+    bout: BoutRow,
+    escrow: EscrowRow,
     cipher: MultiFernet,
     actor: Actor,
     action: str,
@@ -68,8 +68,8 @@ async def fulfillment(
     preimage = decrypt(cipher, escrow)
     if matches(preimage, escrow.condition_hex):
         return conditions.fulfillment_hex(preimage)
-    await audit.record(
-        session,
+    audit.record(
+        tx,
         actor=actor,
         action=action,
         entity_type="escrow",
@@ -99,12 +99,31 @@ class Rotation:
     mismatched: list[uuid.UUID] = field(default_factory=list)
 
 
+_BATCH = """
+SELECT id, condition_hex, preimage_ciphertext FROM escrows
+WHERE preimage_ciphertext IS NOT NULL AND id > $1
+ORDER BY id LIMIT $2
+"""
+# Compare-and-swap: nothing else writes a ciphertext, but never overwrite one blindly.
+_REPLACE = """
+UPDATE escrows SET preimage_ciphertext = $3, updated_at = now()
+WHERE id = $1 AND preimage_ciphertext = $2
+"""
+_COUNT = "SELECT count(*) FROM escrows WHERE preimage_ciphertext IS NOT NULL"
+BEFORE_ALL = uuid.UUID(int=0)
+
+
+async def count(conn: Connection) -> int:
+    total: int = await conn.fetchval(_COUNT)
+    return total
+
+
 async def rotate_batch(
-    session: AsyncSession,
+    conn: Connection,
     *,
     cipher: MultiFernet,
     primary: Fernet,
-    after: uuid.UUID | None,
+    after: uuid.UUID,
     limit: int,
     tally: Rotation,
 ) -> uuid.UUID | None:
@@ -113,15 +132,9 @@ async def rotate_batch(
     Idempotent: a preimage already under the primary key is left alone. Each batch commits on
     its own, so an interrupted rotation resumes where it stopped when run again.
     """
-    query = select(Escrow.id, Escrow.condition_hex, Escrow.preimage_ciphertext).where(
-        Escrow.preimage_ciphertext.is_not(None)
-    )
-    if after is not None:
-        query = query.where(Escrow.id > after)
-    rows = (await session.execute(query.order_by(Escrow.id).limit(limit))).all()
+    rows = await conn.fetch(_BATCH, after, limit)
     for escrow_id, condition_hex, ciphertext in rows:
         tally.examined += 1
-        assert ciphertext is not None  # the query selects only escrows with a preimage
         token = ciphertext.encode()
         try:
             preimage = primary.decrypt(token)
@@ -139,11 +152,7 @@ async def rotate_batch(
         if already:
             tally.current += 1
             continue
-        # Compare-and-swap: nothing else writes a ciphertext, but never overwrite blindly.
-        await session.execute(
-            update(Escrow)
-            .where(Escrow.id == escrow_id, Escrow.preimage_ciphertext == ciphertext)
-            .values(preimage_ciphertext=primary.encrypt(preimage).decode())
-        )
+        await conn.execute(_REPLACE, escrow_id, ciphertext, primary.encrypt(preimage).decode())
         tally.rotated += 1
-    return rows[-1][0] if rows else None
+    last: uuid.UUID | None = rows[-1][0] if rows else None
+    return last

@@ -2,69 +2,75 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import uuid
+from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle
-from ringledger.bouts.confirm import lock_bout
-from ringledger.bouts.flow_schemas import ReconcileOut, ReconcileRequest
-from ringledger.bouts.models import Bout, BoutStatus
+from ringledger.bouts import lifecycle, queries, signing_outcomes
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.flow_schemas import ReconcileRequest
+from ringledger.bouts.models import BoutStatus
+from ringledger.bouts.records import BoutRow
+from ringledger.core.db import Tx
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase
 
 
 async def reconcile(
-    session: AsyncSession,
+    tx: Tx,
     *,
-    bout: Bout,
+    bout_id: uuid.UUID,
     phase: SigningPhase,
     request: ReconcileRequest,
     actor: Actor,
     signing: SigningService,
-) -> ReconcileOut:
+) -> dict[str, Any]:
     """Record the sign request's outcome; never changes an escrow's or the bout's status."""
     action = f"signing.{phase.value}.reconcile"
-    await _refuse_if_withdrawn(session, bout=bout, actor=actor, action=action)
-    attempt, _ = await signing_service.find_attempt(
-        session, bout=bout, kind=request.escrow_kind, phase=phase, payload_id=request.payload_id
+    bout = await queries.load_bout(tx.conn, bout_id)
+    if bout is None:
+        raise BoutNotFound("No such bout.")
+    _refuse_if_withdrawn(tx, bout=bout, actor=actor, action=action)
+    escrow = bout.escrow(request.escrow_kind)
+    attempt = await signing_service.find_attempt(
+        tx,
+        escrow_id=escrow.id,
+        escrow_kind=escrow.kind.value,
+        phase=phase,
+        payload_id=request.payload_id,
     )
+    # Asked before the bout's lock is taken: a slow Xaman must not hold it.
     outcome = await signing_service.ask_status(
-        session,
+        tx,
         signing,
-        bout=bout,
         attempt=attempt,
         observed_status=request.observed_status,
         observed_tx_hash=request.observed_tx_hash.upper() if request.observed_tx_hash else None,
         actor=actor,
     )
-    bout = await lock_bout(session, bout.id)
-    await _refuse_if_withdrawn(session, bout=bout, actor=actor, action=action)
-    # Re-read under the lock: a webhook or the worker may have recorded an outcome meanwhile.
-    await session.refresh(attempt)
-    escrow = bout.escrow(request.escrow_kind)
-    await signing_service.record_outcome(
-        session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=actor
-    )
-    return ReconcileOut(
-        bout_id=bout.id,
-        escrow_id=escrow.id,
-        escrow_kind=escrow.kind,
-        escrow_status=escrow.status,
-        payload_id=attempt.payload_id,
-        signing_status=attempt.status.value,
-        tx_hash=attempt.tx_hash,
-        failure_code=signing_service.failure_code_of(attempt.status),  # type: ignore[arg-type]
-    )
+    locked = await signing_outcomes.lock_for(tx, attempt, wait=True)
+    assert locked is not None
+    _refuse_if_withdrawn(tx, bout=locked, actor=actor, action=action)
+    await signing_outcomes.record_locked(tx, locked, attempt, outcome, actor)
+    escrow = locked.escrow(request.escrow_kind)
+    return {
+        "bout_id": str(locked.id),
+        "escrow_id": str(escrow.id),
+        "escrow_kind": escrow.kind.value,
+        "escrow_status": escrow.status.value,
+        "payload_id": attempt.payload_id,
+        "signing_status": attempt.status.value,
+        "tx_hash": attempt.tx_hash,
+        "failure_code": signing_service.failure_code_of(attempt.status),
+    }
 
 
-async def _refuse_if_withdrawn(
-    session: AsyncSession, *, bout: Bout, actor: Actor, action: str
-) -> None:
+def _refuse_if_withdrawn(tx: Tx, *, bout: BoutRow, actor: Actor, action: str) -> None:
     """A withdrawn bout takes no lifecycle request any more, reconciles included."""
     if bout.status == BoutStatus.WITHDRAWN:
-        raise await lifecycle.reject(
-            session,
+        raise lifecycle.reject(
+            tx,
             bout=bout,
             actor=actor,
             action=action,

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import uuid
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle
-from ringledger.bouts.confirm import lock_bout
-from ringledger.bouts.flow_schemas import ResultOut
+from ringledger.bouts import lifecycle, queries
+from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus, Outcome
+from ringledger.core.db import Tx
 from ringledger.core.timeutil import iso_utc, utcnow
 
 ACTION = "bout.enter_result"
 
 
 async def enter_result(
-    session: AsyncSession, *, bout_id: uuid.UUID, outcome: Outcome, actor: Actor
-) -> ResultOut:
+    tx: Tx, *, bout_id: uuid.UUID, outcome: Outcome, actor: Actor
+) -> dict[str, Any]:
     """Record the outcome and move the bout to result_entered (409 + audit when not allowed)."""
-    bout = await lock_bout(session, bout_id)
+    locked = await queries.lock_bout(tx.conn, bout_id)
+    if locked is None:
+        raise BoutNotFound("No such bout.")
+    bout, _ = locked
     requested = {"requested_outcome": outcome.value}
     if bout.status != BoutStatus.ESCROWS_CREATED:
-        raise await lifecycle.reject(
-            session,
+        raise lifecycle.reject(
+            tx,
             bout=bout,
             actor=actor,
             action=ACTION,
@@ -35,8 +37,8 @@ async def enter_result(
             details=requested,
         )
     if utcnow() < bout.event_at:
-        raise await lifecycle.reject(
-            session,
+        raise lifecycle.reject(
+            tx,
             bout=bout,
             actor=actor,
             action=ACTION,
@@ -46,18 +48,16 @@ async def enter_result(
     bout.outcome = outcome
     winner = outcome.winner.value if outcome.winner else None
     await lifecycle.move_bout(
-        session,
+        tx,
         bout=bout,
         to=BoutStatus.RESULT_ENTERED,
         actor=actor,
         action=ACTION,
         details={"outcome": outcome.value, "winner": winner},
     )
-    return ResultOut.model_validate(
-        {
-            "bout_id": bout.id,
-            "bout_status": bout.status.value,
-            "winner": winner,
-            "outcome": outcome.value,
-        }
-    )
+    return {
+        "bout_id": str(bout.id),
+        "bout_status": bout.status.value,
+        "winner": winner,
+        "outcome": outcome.value,
+    }

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
+from starlette.responses import Response
 
+from ringledger.auth.deps import CurrentUser, Promoter
 from ringledger.bouts import service, views
 from ringledger.bouts.deps import VisibleBout
+from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.schemas import BoutPage, BoutView, CreateBoutRequest
-from ringledger.core.deps import CurrentUser, Promoter, SessionDep, SettingsDep
+from ringledger.core.deps import SettingsDep, TxDep
 from ringledger.core.openapi import errors
+from ringledger.core.responses import json_response
 
 router = APIRouter(prefix="/bouts", tags=["bouts"])
 
@@ -20,45 +24,46 @@ router = APIRouter(prefix="/bouts", tags=["bouts"])
     "",
     status_code=status.HTTP_201_CREATED,
     operation_id="createBout",
+    response_model=BoutView,
     responses=errors(401, 403, 422),
 )
 async def create_bout(
-    body: CreateBoutRequest,
-    request: Request,
-    promoter: Promoter,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> BoutView:
+    body: CreateBoutRequest, promoter: Promoter, tx: TxDep, settings: SettingsDep
+) -> Response:
     """Create a bout in draft with its four planned escrows."""
     bout = await service.create_bout(
-        session,
+        tx,
         promoter=promoter,
         request=body,
         cipher=settings.preimage_cipher,
         signing_window=settings.RINGLEDGER_MIN_SIGNING_WINDOW,
     )
-    return views.bout_view(bout, {})
+    view = views.bout_view(bout, [(escrow, None) for escrow in bout.escrows])
+    return json_response(view, status.HTTP_201_CREATED)
 
 
-@router.get("", operation_id="listBouts", responses=errors(400, 401, 422))
+@router.get("", operation_id="listBouts", response_model=BoutPage, responses=errors(400, 401, 422))
 async def list_bouts(
     user: CurrentUser,
-    session: SessionDep,
+    tx: TxDep,
     status: Annotated[BoutStatus | None, Query(description="Only bouts in this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> BoutPage:
+) -> Response:
     """Bouts the caller may see, newest first, a page at a time."""
     page, next_cursor = await service.list_visible(
-        session, user=user, status=status, limit=limit, cursor=cursor
+        tx, user=user, status=status, limit=limit, cursor=cursor
     )
-    signing = await views.latest_signing(session, bout_ids=[bout.id for bout in page])
-    return BoutPage(
-        items=[views.bout_view(bout, signing) for bout in page], next_cursor=next_cursor
-    )
+    items = await views.render_page(tx.conn, page)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/{bout_id}", operation_id="getBout", responses=errors(401, 404, 422))
-async def get_bout(bout: VisibleBout, session: SessionDep) -> BoutView:
+@router.get(
+    "/{bout_id}", operation_id="getBout", response_model=BoutView, responses=errors(401, 404, 422)
+)
+async def get_bout(access: VisibleBout, tx: TxDep) -> Response:
     """One bout, if the caller may see it."""
-    return await views.render(session, bout)
+    view = await views.render_by_id(tx.conn, access.bout_id)
+    if view is None:
+        raise BoutNotFound("No such bout.")
+    return json_response(view)

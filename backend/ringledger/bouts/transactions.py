@@ -6,7 +6,7 @@ from typing import Any
 
 from xrpl.models.transactions import EscrowCancel, EscrowCreate, EscrowFinish
 
-from ringledger.bouts.models import Escrow
+from ringledger.bouts.records import EscrowRow
 
 # rippled EscrowFinish::calculateBaseFee: a finish with a fulfillment costs
 # base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself (INTEGRATIONS.md §1).
@@ -19,7 +19,7 @@ def _unsigned(model: EscrowCreate | EscrowFinish | EscrowCancel) -> dict[str, An
     return dict(tx)
 
 
-def escrow_create(escrow: Escrow) -> dict[str, Any]:
+def escrow_create(escrow: EscrowRow) -> dict[str, Any]:
     return _unsigned(
         EscrowCreate(
             account=escrow.owner_address,
@@ -38,7 +38,7 @@ def finish_fee_drops(*, base_fee_drops: int, fulfillment_hex: str) -> int:
 
 
 def escrow_finish(
-    escrow: Escrow, *, fulfillment_hex: str | None, base_fee_drops: int
+    escrow: EscrowRow, *, fulfillment_hex: str | None, base_fee_drops: int
 ) -> dict[str, Any]:
     """EscrowFinish; with a fulfillment it carries Condition, Fulfillment and an explicit Fee."""
     assert escrow.offer_sequence is not None
@@ -62,7 +62,7 @@ def escrow_finish(
     )
 
 
-def escrow_cancel(escrow: Escrow) -> dict[str, Any]:
+def escrow_cancel(escrow: EscrowRow) -> dict[str, Any]:
     assert escrow.offer_sequence is not None
     return _unsigned(
         EscrowCancel(

@@ -9,45 +9,54 @@ same bout lock as the confirms and reconciles, after checking everything again.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import uuid
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle
-from ringledger.bouts.confirm import hold_signing_lock, lock_bout
-from ringledger.bouts.models import Bout, BoutStatus, EscrowStatus
+from ringledger.bouts import lifecycle, queries, signing_outcomes
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.models import BoutStatus, EscrowStatus
+from ringledger.bouts.records import BoutRow
+from ringledger.core.db import Tx
 from ringledger.core.errors import StateConflict
+from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import PayloadOutcome, SigningService
-from ringledger.signing.models import SigningAttempt, SigningPhase, SigningStatus
+from ringledger.signing.models import SigningPhase, SigningStatus
+from ringledger.signing.queries import AttemptRow
 
 ACTION = "bout.withdraw"
+Answers = list[tuple[AttemptRow, PayloadOutcome]]
 
 
-async def withdraw(
-    session: AsyncSession, *, bout: Bout, actor: Actor, signing: SigningService
-) -> Bout:
+async def withdraw(tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService) -> BoutRow:
     """Withdraw the bout and its open sign requests; 409 (audited) when money may be locked."""
-    bout = await hold_signing_lock(session, bout.id)
-    await _refuse_unless_withdrawable(session, bout=bout, actor=actor)
-    attempts = await signing_service.attempts_of(
-        session, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.OPEN
+    await queries.hold_signing_lock(tx.conn, bout_id)
+    bout = await queries.load_bout(tx.conn, bout_id)
+    if bout is None:
+        raise BoutNotFound("No such bout.")
+    await _refuse_unless_withdrawable(tx, bout=bout, actor=actor)
+    attempts = await signing_queries.of_bout(
+        tx.conn, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.OPEN
     )
     # First ask: a request signed at Xaman but not yet reconciled means money may be locked.
-    asked = [
-        await _ask(session, signing, bout=bout, attempt=item, actor=actor) for item in attempts
-    ]
-    await _refuse_if_signed(session, bout=bout, answers=asked, actor=actor)
+    asked = [(attempt, await _ask(tx, signing, attempt, actor)) for attempt in attempts]
+    await _refuse_if_signed(tx, bout=bout, answers=asked, actor=actor)
     # Then withdraw each; one may have been signed, or opened in the wallet, in between.
     withdrawn = [
-        await _withdraw_one(session, signing, bout=bout, attempt=item, actor=actor)
-        for item in attempts
+        (
+            attempt,
+            await signing_service.withdraw_request(
+                tx, signing, attempt=attempt, actor=actor, action=ACTION
+            ),
+        )
+        for attempt in attempts
     ]
-    await _refuse_if_signed(session, bout=bout, answers=withdrawn, actor=actor)
+    await _refuse_if_signed(tx, bout=bout, answers=withdrawn, actor=actor)
     still_open = [attempt for attempt, answer in withdrawn if answer.status == SigningStatus.OPEN]
-    bout = await lock_bout(session, bout.id)
+    bout = await _lock(tx, bout.id)
     if still_open:
-        raise await _reject(
-            session,
+        raise _reject(
+            tx,
             bout=bout,
             actor=actor,
             detail="A sign request is open in the signer's wallet and cannot be withdrawn; "
@@ -55,12 +64,13 @@ async def withdraw(
             payload_ids=[attempt.payload_id for attempt in still_open],
         )
     # A reconcile or webhook may have recorded a signature while we were asking: check again.
-    await _refuse_unless_withdrawable(session, bout=bout, actor=actor)
+    await _refuse_unless_withdrawable(tx, bout=bout, actor=actor)
     for attempt, answer in withdrawn:
-        await session.refresh(attempt)
-        signing_service.close_withdrawn(attempt, answer)
+        current = await signing_queries.by_id(tx.conn, attempt.id)
+        assert current is not None
+        await signing_service.close_withdrawn(tx, current, answer)
     await lifecycle.move_bout(
-        session,
+        tx,
         bout=bout,
         to=BoutStatus.WITHDRAWN,
         actor=actor,
@@ -70,30 +80,37 @@ async def withdraw(
     return bout
 
 
-async def _refuse_unless_withdrawable(session: AsyncSession, *, bout: Bout, actor: Actor) -> None:
+async def _lock(tx: Tx, bout_id: uuid.UUID) -> BoutRow:
+    locked = await queries.lock_bout(tx.conn, bout_id)
+    if locked is None:
+        raise BoutNotFound("No such bout.")
+    return locked[0]
+
+
+async def _refuse_unless_withdrawable(tx: Tx, *, bout: BoutRow, actor: Actor) -> None:
     if bout.status != BoutStatus.DRAFT:
-        raise await _reject(
-            session,
+        raise _reject(
+            tx,
             bout=bout,
             actor=actor,
             detail=f"Only a draft bout can be withdrawn; the bout is {bout.status.value}.",
         )
     locked = [escrow.kind.value for escrow in bout.escrows if escrow.status != EscrowStatus.PLANNED]
     if locked:
-        raise await _reject(
-            session,
+        raise _reject(
+            tx,
             bout=bout,
             actor=actor,
             detail="Money is locked in escrow for this bout; confirm every escrow, then enter "
             "the result as a no contest.",
             escrow_kinds=locked,
         )
-    signed = await signing_service.attempts_of(
-        session, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.SIGNED
+    signed = await signing_queries.of_bout(
+        tx.conn, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.SIGNED
     )
     if signed:
-        raise await _reject(
-            session,
+        raise _reject(
+            tx,
             bout=bout,
             actor=actor,
             detail="An EscrowCreate of this bout was signed and may be on the ledger; confirm "
@@ -103,62 +120,31 @@ async def _refuse_unless_withdrawable(session: AsyncSession, *, bout: Bout, acto
 
 
 async def _ask(
-    session: AsyncSession,
-    signing: SigningService,
-    *,
-    bout: Bout,
-    attempt: SigningAttempt,
-    actor: Actor,
-) -> tuple[SigningAttempt, PayloadOutcome]:
-    outcome = await signing_service.ask_status(
-        session,
+    tx: Tx, signing: SigningService, attempt: AttemptRow, actor: Actor
+) -> PayloadOutcome:
+    return await signing_service.ask_status(
+        tx,
         signing,
-        bout=bout,
         attempt=attempt,
         observed_status=None,
         observed_tx_hash=None,
         actor=actor,
         action=ACTION,
     )
-    return attempt, outcome
 
 
-async def _withdraw_one(
-    session: AsyncSession,
-    signing: SigningService,
-    *,
-    bout: Bout,
-    attempt: SigningAttempt,
-    actor: Actor,
-) -> tuple[SigningAttempt, PayloadOutcome]:
-    outcome = await signing_service.withdraw_request(
-        session, signing, bout=bout, attempt=attempt, actor=actor, action=ACTION
-    )
-    return attempt, outcome
-
-
-async def _refuse_if_signed(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    answers: list[tuple[SigningAttempt, PayloadOutcome]],
-    actor: Actor,
-) -> None:
+async def _refuse_if_signed(tx: Tx, *, bout: BoutRow, answers: Answers, actor: Actor) -> None:
     """Record every answer that says "signed" (under the bout lock), then refuse."""
     signed = [
         (attempt, outcome) for attempt, outcome in answers if outcome.status == SigningStatus.SIGNED
     ]
     if not signed:
         return
-    bout = await lock_bout(session, bout.id)
+    bout = await _lock(tx, bout.id)
     for attempt, outcome in signed:
-        await session.refresh(attempt)
-        escrow = next(item for item in bout.escrows if item.id == attempt.escrow_id)
-        await signing_service.record_outcome(
-            session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=actor
-        )
-    raise await _reject(
-        session,
+        await signing_outcomes.record_locked(tx, bout, attempt, outcome, actor)
+    raise _reject(
+        tx,
         bout=bout,
         actor=actor,
         detail="The signer signed an EscrowCreate of this bout, which may be on the ledger; "
@@ -167,9 +153,7 @@ async def _refuse_if_signed(
     )
 
 
-async def _reject(
-    session: AsyncSession, *, bout: Bout, actor: Actor, detail: str, **facts: object
-) -> StateConflict:
-    return await lifecycle.reject(
-        session, bout=bout, actor=actor, action=ACTION, detail=detail, details=dict(facts)
+def _reject(tx: Tx, *, bout: BoutRow, actor: Actor, detail: str, **facts: object) -> StateConflict:
+    return lifecycle.reject(
+        tx, bout=bout, actor=actor, action=ACTION, detail=detail, details=dict(facts)
     )

@@ -6,13 +6,15 @@ import json
 import uuid
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.table import Table
 from sqlalchemy.engine import URL
 
 from ringledger.audit import evidence as evidence_service
-from ringledger.bouts.models import Bout
+from ringledger.bouts import queries
 from ringledger.cli import common
+from ringledger.core.responses import dumps
 
 _STYLES = {
     "applied": "green",
@@ -27,17 +29,18 @@ _DETAIL_KEYS = ("payload_id", "tx_hash", "offer_sequence", "outcome", "mode")
 
 async def load(url: URL, bout_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """The bout's status line facts and its audit entries (oldest first); None if no bout."""
-    async with common.unit_of_work(url) as session:
-        bout = await session.get(Bout, bout_id)
+    async with common.unit_of_work(url) as tx:
+        bout = await queries.bout_only(tx.conn, bout_id)
         if bout is None:
             return None
-        entries = await evidence_service.trail(session, bout=bout)
+        entries = await evidence_service.trail(tx.conn, bout_id=bout_id)
         facts = {
             "status": bout.status.value,
             "outcome": bout.outcome.value if bout.outcome else None,
             "title": bout.title,
         }
-        return facts, [entry.model_dump(mode="json") for entry in entries]
+        # As the API answers it: JSON types only.
+        return facts, orjson.loads(dumps(entries))
 
 
 def summarise(details: dict[str, Any]) -> str:

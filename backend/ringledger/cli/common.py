@@ -13,10 +13,10 @@ import anyio
 import typer
 from rich.console import Console
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringledger.core.config import Settings, get_settings
-from ringledger.core.database import create_engine, database_url, session_factory, transaction
+from ringledger.core.database import database_url
+from ringledger.core.db import Database, Tx
 from ringledger.core.migrations import SchemaNotAtHead, prepare_schema
 
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -61,14 +61,21 @@ def ready_database(settings: Settings) -> URL:
 
 
 @asynccontextmanager
-async def unit_of_work(url: URL) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed when the block succeeds, rolled back otherwise."""
-    engine = create_engine(url, pool_size=2)
+async def database(url: URL, settings: Settings | None = None) -> AsyncIterator[Database]:
+    """A small pool for one command, closed when it ends."""
+    lock_timeout = (settings or get_settings()).RINGLEDGER_IDEMPOTENCY_WAIT
+    pool = await Database.connect(url, pool_size=2, lock_timeout=lock_timeout)
     try:
-        async with transaction(session_factory(engine)) as session:
-            yield session
+        yield pool
     finally:
-        await engine.dispose()
+        await pool.close()
+
+
+@asynccontextmanager
+async def unit_of_work(url: URL) -> AsyncIterator[Tx]:
+    """One transaction: committed when the block succeeds, rolled back otherwise."""
+    async with database(url) as pool, pool.transaction() as tx:
+        yield tx
 
 
 def run_async(function: Callable[[], Awaitable[T]]) -> T:

@@ -7,16 +7,17 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.markup import escape
 from sqlalchemy.engine import URL
 
 from ringledger.audit import evidence as evidence_service
 from ringledger.bouts import escrow_phase, payout_phase, result, withdraw
-from ringledger.bouts.models import Bout
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
+from ringledger.core.responses import dumps
 
 # The route behind each audited action (the evidence checklist asks for the failing path).
 ROUTES = {
@@ -121,12 +122,10 @@ def checklist(document: dict[str, Any], verification: Any) -> dict[str, Any]:
 
 async def collect(url: URL, bout_id: uuid.UUID, settings: Settings) -> dict[str, Any] | None:
     """The evidence document exactly as GET /bouts/{id}/evidence returns it; None if no bout."""
-    async with common.unit_of_work(url) as session:
-        bout = await session.get(Bout, bout_id)
-        if bout is None:
-            return None
-        document = await evidence_service.collect(session, bout=bout, settings=settings)
-        return document.model_dump(mode="json")
+    async with common.unit_of_work(url) as tx:
+        document = await evidence_service.collect(tx.conn, bout_id=bout_id, settings=settings)
+    # As the API serves it: JSON types only.
+    return orjson.loads(dumps(document)) if document is not None else None
 
 
 def _verification(path: Path | None) -> Any:

@@ -193,10 +193,8 @@ def create_admin(
     hashing = PasswordHashing(fast=settings.fast_password_hashing)
 
     async def create() -> str:
-        async with common.unit_of_work(url) as session:
-            user = await service.create_admin(
-                session, passwords=hashing, email=email, password=password
-            )
+        async with common.unit_of_work(url) as tx:
+            user = await service.create_admin(tx, passwords=hashing, email=email, password=password)
             return str(user.id)
 
     try:
@@ -214,8 +212,8 @@ def _switch_account(email: str, *, disabled: bool) -> None:
     url = common.ready_database(settings)
 
     async def switch() -> bool:
-        async with common.unit_of_work(url) as session:
-            return await service.set_disabled(session, email=email, disabled=disabled) is not None
+        async with common.unit_of_work(url) as tx:
+            return await service.set_disabled(tx, email=email, disabled=disabled) is not None
 
     if not common.run_async(switch):
         raise common.not_found(f"an account with the email {email}")
@@ -256,8 +254,8 @@ def purge_idempotency() -> None:
     retention = settings.RINGLEDGER_IDEMPOTENCY_RETENTION
 
     async def purge() -> int:
-        async with common.unit_of_work(url) as session:
-            return await idempotency.purge(session, older_than=retention)
+        async with common.unit_of_work(url) as tx:
+            return await idempotency.purge(tx, older_than=retention)
 
     removed = common.run_async(purge)
     console.print(f"purged {removed} stored outcome(s) older than {retention}")
@@ -277,12 +275,12 @@ def purge_expired() -> None:
     url = common.ready_database(settings)
 
     async def purge() -> tuple[int, int, int]:
-        async with common.unit_of_work(url) as session:
+        async with common.unit_of_work(url) as tx:
             outcomes = await idempotency.purge(
-                session, older_than=settings.RINGLEDGER_IDEMPOTENCY_RETENTION
+                tx, older_than=settings.RINGLEDGER_IDEMPOTENCY_RETENTION
             )
             failures, registrations = await auth.purge_throttles(
-                session, login_window=settings.RINGLEDGER_LOGIN_WINDOW
+                tx, login_window=settings.RINGLEDGER_LOGIN_WINDOW
             )
             return outcomes, failures, registrations
 

@@ -12,12 +12,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
-from ringledger.core.database import create_engine, session_factory
+from ringledger.core.db import Database
+from ringledger.signing import queries as signing_queries
 from ringledger.signing import worker
 from ringledger.signing.factory import build_signing
 from ringledger.signing.interface import SigningService
@@ -45,7 +46,7 @@ class Stop:
 
 
 async def one_pass(
-    sessions: async_sessionmaker[AsyncSession],
+    database: Database,
     signing: SigningService,
     *,
     options: WorkerOptions,
@@ -53,8 +54,8 @@ async def one_pass(
     stop: Stop,
 ) -> PassTally:
     """One pass over the open sign requests behind a progress bar (on standard error)."""
-    async with sessions() as session:
-        total = await worker.count_open(session)
+    async with database.transaction() as tx:
+        total = await signing_queries.count_open(tx.conn)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=errors, transient=True) as progress:
         task = progress.add_task("checking open sign requests", total=total)
@@ -67,8 +68,9 @@ async def one_pass(
             progress.update(task, completed=done, total=max(total, done))
 
         return await worker.run_pass(
-            sessions,
+            database,
             signing,
+            record_outcome,
             options=options,
             limiter=limiter,
             advance=advance,
@@ -111,7 +113,6 @@ async def run(
     passes: int,
 ) -> PassTally:
     """Pass after pass (or just one); the tally of the last pass decides the exit code."""
-    engine = create_engine(url, pool_size=2)
     signing = build_signing(settings)
     limiter = RateLimiter(options.calls_per_minute)
     stop = Stop()
@@ -119,20 +120,20 @@ async def run(
         stop.install()
     done = 0
     try:
-        while True:
-            tally = await one_pass(
-                session_factory(engine), signing, options=options, limiter=limiter, stop=stop
-            )
-            report(tally, signing.mode)
-            done += 1
-            if not watch or (passes and done >= passes) or stop.event.is_set():
-                return tally
-            await stop.pause(interval)
-            if stop.event.is_set():
-                return tally
+        async with common.database(url, settings) as database:
+            while True:
+                tally = await one_pass(
+                    database, signing, options=options, limiter=limiter, stop=stop
+                )
+                report(tally, signing.mode)
+                done += 1
+                if not watch or (passes and done >= passes) or stop.event.is_set():
+                    return tally
+                await stop.pause(interval)
+                if stop.event.is_set():
+                    return tally
     finally:
         await signing.aclose()
-        await engine.dispose()
 
 
 def reconcile(

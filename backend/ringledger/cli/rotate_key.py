@@ -3,16 +3,15 @@ RINGLEDGER_PREIMAGE_KEY, a batch (one transaction) at a time, with a progress di
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import typer
 from cryptography.fernet import Fernet
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 
 from ringledger.bouts import preimages
-from ringledger.bouts.models import Escrow
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
@@ -24,27 +23,25 @@ async def run(settings: Settings, url: URL, *, batch_size: int) -> preimages.Rot
     assert raw is not None
     primary = Fernet(raw.get_secret_value().split(",")[0].strip())
     tally = preimages.Rotation()
-    async with common.unit_of_work(url) as session:
-        total = await session.scalar(
-            select(func.count()).where(Escrow.preimage_ciphertext.is_not(None))
-        )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=errors, transient=True) as progress:
-        task = progress.add_task("re-encrypting preimages", total=total or 0)
-        after = None
-        while True:
-            async with common.unit_of_work(url) as session:
-                after = await preimages.rotate_batch(
-                    session,
-                    cipher=settings.preimage_cipher,
-                    primary=primary,
-                    after=after,
-                    limit=batch_size,
-                    tally=tally,
-                )
-            progress.update(task, completed=tally.examined)
-            if after is None:
-                return tally
+    async with common.database(url, settings) as database:
+        async with database.transaction() as tx:
+            total = await preimages.count(tx.conn)
+        with Progress(*columns, console=errors, transient=True) as progress:
+            task = progress.add_task("re-encrypting preimages", total=total)
+            after: uuid.UUID | None = preimages.BEFORE_ALL
+            while after is not None:
+                async with database.transaction() as tx:
+                    after = await preimages.rotate_batch(
+                        tx.conn,
+                        cipher=settings.preimage_cipher,
+                        primary=primary,
+                        after=after,
+                        limit=batch_size,
+                        tally=tally,
+                    )
+                progress.update(task, completed=tally.examined)
+    return tally
 
 
 def rotate_preimage_key(

@@ -95,10 +95,10 @@ def _unauthenticated(request: Request) -> JSONResponse | None:
     FastAPI decodes and validates the body before any dependency runs; API.md's order is 401
     first, so a malformed body from an anonymous caller must still be answered 401.
     """
-    from ringledger.core.deps import get_current_user
+    from ringledger.core.deps import get_claims
 
     dependant = getattr(request.scope.get("route"), "dependant", None)
-    if dependant is None or not _depends_on(dependant, get_current_user):
+    if dependant is None or not _depends_on(dependant, get_claims):
         return None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     try:

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
-from ringledger.core.deps import SettingsDep
+from ringledger.core.deps import DatabaseDep, SettingsDep
 from ringledger.core.errors import NotReady, UpstreamUnavailable
 from ringledger.core.openapi import errors
 
@@ -44,14 +43,14 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", operation_id="readyz", responses=errors(503))
-async def readyz(request: Request, settings: SettingsDep) -> Ready:
+async def readyz(request: Request, settings: SettingsDep, database: DatabaseDep) -> Ready:
     """Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
     the XRPL node says it follows XRPL_NETWORK; the modes say what is real."""
     head = request.app.state.migration_head
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            async with request.app.state.engine.connect() as connection:
-                current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            async with database.pool.acquire() as connection:
+                current = await connection.fetchval("SELECT version_num FROM alembic_version")
     except Exception:  # any database failure means "not ready", never a 500
         raise NotReady("The database is not reachable.") from None
     if current != head:

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 
 from ringledger.core.config import Settings
 
@@ -38,8 +38,13 @@ def head_revision() -> str:
     return ",".join(sorted(heads))
 
 
+def sync_engine(url: URL) -> Engine:
+    """A connection-per-use engine for migrations; statement values never reach an error."""
+    return create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
+
+
 def current_revision(url: URL) -> str | None:
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = sync_engine(url)
     try:
         with engine.connect() as connection:
             heads = MigrationContext.configure(connection).get_current_heads()
@@ -59,7 +64,7 @@ def downgrade(url: URL, revision: str) -> None:
 
 
 def _locked(url: URL, move: Callable[[Config, str], None], revision: str) -> None:
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = sync_engine(url)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ringledger.core.deps import Fighter, PromoterOrAdmin, SessionDep
+from ringledger.auth.deps import Fighter, PromoterOrAdmin
+from ringledger.core.deps import TxDep
 from ringledger.core.openapi import errors
 from ringledger.fighters import service
-from ringledger.fighters.models import FighterProfile
+from ringledger.fighters.queries import Profile
 from ringledger.fighters.schemas import FighterOut, ProfileIn, ProfileOut
 
 router = APIRouter(prefix="/fighters", tags=["fighters"])
 
 
-def profile_out(profile: FighterProfile) -> ProfileOut:
+def profile_out(profile: Profile) -> ProfileOut:
     return ProfileOut(
         user_id=profile.user_id,
         display_name=profile.display_name,
@@ -22,24 +23,24 @@ def profile_out(profile: FighterProfile) -> ProfileOut:
 
 
 @router.put("/me", operation_id="saveMyProfile", responses=errors(401, 403, 409, 422))
-async def save_my_profile(body: ProfileIn, user: Fighter, session: SessionDep) -> ProfileOut:
+async def save_my_profile(body: ProfileIn, user: Fighter, tx: TxDep) -> ProfileOut:
     """Create or update the calling fighter's profile."""
     profile = await service.save_profile(
-        session, user_id=user.id, display_name=body.display_name, xrpl_address=body.xrpl_address
+        tx, user_id=user.id, display_name=body.display_name, xrpl_address=body.xrpl_address
     )
     return profile_out(profile)
 
 
 @router.get("/me", operation_id="getMyProfile", responses=errors(401, 403, 404))
-async def get_my_profile(user: Fighter, session: SessionDep) -> ProfileOut:
+async def get_my_profile(user: Fighter, tx: TxDep) -> ProfileOut:
     """The calling fighter's profile."""
-    return profile_out(await service.get_profile(session, user_id=user.id))
+    return profile_out(await service.get_profile(tx, user_id=user.id))
 
 
 @router.get("", operation_id="listFighters", responses=errors(401, 403))
-async def list_fighters(_: PromoterOrAdmin, session: SessionDep) -> list[FighterOut]:
+async def list_fighters(_: PromoterOrAdmin, tx: TxDep) -> list[FighterOut]:
     """Every fighter with a profile, for picking the two corners of a bout."""
     return [
         FighterOut(**profile_out(profile).model_dump(), email=email)
-        for profile, email in await service.list_fighters(session)
+        for profile, email in await service.list_fighters(tx)
     ]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
-from ringledger.auth.models import User
+from ringledger.core.db import Tx
 from ringledger.core.errors import Conflict, NotFound
-from ringledger.fighters.models import FighterProfile
+from ringledger.fighters import queries
+from ringledger.fighters.queries import Profile
 
 
 class AddressTaken(Conflict):
@@ -22,35 +21,28 @@ class ProfileNotFound(NotFound):
 
 
 async def save_profile(
-    session: AsyncSession, *, user_id: uuid.UUID, display_name: str, xrpl_address: str
-) -> FighterProfile:
+    tx: Tx, *, user_id: uuid.UUID, display_name: str, xrpl_address: str
+) -> Profile:
     """Create or replace the fighter's profile; an address belongs to one fighter only."""
-    profile = await session.get(FighterProfile, user_id)
-    if profile is None:
-        profile = FighterProfile(user_id=user_id)
-        session.add(profile)
-    profile.display_name = display_name
-    profile.xrpl_address = xrpl_address
+    owner = await queries.address_owner(tx.conn, xrpl_address)
+    if owner is not None and owner != user_id:
+        raise AddressTaken("Another fighter already uses this XRPL address.")
     try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
+        async with tx.conn.transaction():  # a savepoint: a racing fighter's insert is a 409
+            return await queries.save(
+                tx.conn, user_id=user_id, display_name=display_name, xrpl_address=xrpl_address
+            )
+    except asyncpg.UniqueViolationError as error:
         raise AddressTaken("Another fighter already uses this XRPL address.") from error
-    return profile
 
 
-async def get_profile(session: AsyncSession, *, user_id: uuid.UUID) -> FighterProfile:
-    profile = await session.get(FighterProfile, user_id)
+async def get_profile(tx: Tx, *, user_id: uuid.UUID) -> Profile:
+    profile = await queries.profile(tx.conn, user_id)
     if profile is None:
         raise ProfileNotFound("You have not saved a fighter profile yet.")
     return profile
 
 
-async def list_fighters(session: AsyncSession) -> list[tuple[FighterProfile, str]]:
+async def list_fighters(tx: Tx) -> list[tuple[Profile, str]]:
     """Every fighter with a profile, by display name, with their email."""
-    rows = await session.execute(
-        select(FighterProfile, User.email)
-        .join(User, User.id == FighterProfile.user_id)
-        .order_by(FighterProfile.display_name, FighterProfile.user_id)
-    )
-    return [(profile, email) for profile, email in rows]
+    return await queries.all_with_emails(tx.conn)

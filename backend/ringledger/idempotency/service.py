@@ -13,21 +13,20 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Header
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringledger.core.errors import BadRequest, Conflict
-from ringledger.idempotency.models import IdempotencyRecord
+from ringledger.core.context import add_log_fields
+from ringledger.core.db import Tx
+from ringledger.core.errors import BadRequest, Conflict, RingLedgerError
+from ringledger.idempotency import queries
 
 _VISIBLE_ASCII = re.compile(r"^[\x21-\x7e]{1,128}$")
-_LOCK_NOT_AVAILABLE = "55P03"
 
 
 class KeyMissing(BadRequest):
@@ -88,67 +87,73 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def claim(
-    session: AsyncSession,
-    *,
-    operation: str,
-    bout_id: uuid.UUID,
-    key: str,
-    digest: str,
-) -> Claim:
+async def claim(tx: Tx, *, operation: str, bout_id: uuid.UUID, key: str, digest: str) -> Claim:
     """Take the key for this transaction, or find the outcome stored under it."""
-    # The wait is bounded by the connection's lock_timeout (RINGLEDGER_IDEMPOTENCY_WAIT).
-    insert_key = (
-        insert(IdempotencyRecord)
-        .values(operation=operation, bout_id=bout_id, key=key, request_hash=digest)
-        .on_conflict_do_nothing(index_elements=["operation", "bout_id", "key"])
-        .returning(IdempotencyRecord.id)
-    )
     try:
-        record_id = await session.scalar(insert_key)
-    except DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-            raise InFlight(
-                "A request with this Idempotency-Key is still being processed; retry shortly."
-            ) from error
-        raise
+        record_id = await queries.claim(
+            tx.conn, operation=operation, bout_id=bout_id, key=key, digest=digest
+        )
+    except asyncpg.exceptions.LockNotAvailableError as error:
+        # The wait is bounded by the connection's lock_timeout (RINGLEDGER_IDEMPOTENCY_WAIT).
+        raise InFlight(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        ) from error
     if record_id is not None:
         return Claim(record_id=record_id, stored=None)
-    record = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.operation == operation,
-            IdempotencyRecord.bout_id == bout_id,
-            IdempotencyRecord.key == key,
-        )
-    )
-    assert record is not None and record.response_status is not None
-    if record.request_hash != digest:
+    found = await queries.stored(tx.conn, operation=operation, bout_id=bout_id, key=key)
+    assert found.status is not None
+    if found.request_hash != digest:
         raise KeyReused(
             "This Idempotency-Key was already used with a different request body; "
             "use a new key for a new request."
         )
-    return Claim(
-        record_id=None, stored=Outcome(record.response_status, record.response_body or b"")
+    return Claim(record_id=None, stored=Outcome(found.status, found.body or b""))
+
+
+def _dump(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+async def run_once(
+    tx: Tx,
+    *,
+    operation: str,
+    bout_id: uuid.UUID,
+    key: str,
+    request: dict[str, Any],
+    execute: Callable[[], Awaitable[dict[str, Any]]],
+) -> tuple[Outcome, bool]:
+    """Run `execute` once per key; store its outcome with its effects; replay it afterwards.
+
+    Returns the outcome and whether it is a replay. Expected rejections (a RingLedgerError
+    with `keep_changes`: a 409 state conflict, a 422 failure) are outcomes too; anything else
+    (a 502, a crash) stores nothing, and so does a fault of the server's own (a kept 5xx).
+    """
+    claimed = await claim(
+        tx, operation=operation, bout_id=bout_id, key=key, digest=request_hash(request)
     )
-
-
-async def store(session: AsyncSession, *, record_id: int, outcome: Outcome) -> None:
-    """Save the outcome in the same transaction as the work it describes."""
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(response_status=outcome.status, response_body=outcome.body)
+    if claimed.stored is not None:
+        add_log_fields(idempotent_replay="true")
+        return claimed.stored, True
+    assert claimed.record_id is not None
+    try:
+        outcome = Outcome(200, _dump(await execute()))
+    except RingLedgerError as error:
+        if not error.keep_changes:
+            raise
+        if error.status >= 500:
+            # Its audit row is kept, the key is not spent: the same request succeeds once the
+            # fault is mended.
+            await queries.release(tx.conn, record_id=claimed.record_id)
+            raise
+        add_log_fields(error_code=error.code, failure_code=error.extra.get("failure_code"))
+        outcome = Outcome(error.status, _dump(error.body()))
+    await queries.store(
+        tx.conn, record_id=claimed.record_id, status=outcome.status, body=outcome.body
     )
+    return outcome, False
 
 
-async def release(session: AsyncSession, *, record_id: int) -> None:
-    """Give up a claimed key in this transaction, so the same key can be used again."""
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-
-
-async def purge(session: AsyncSession, *, older_than: timedelta) -> int:
+async def purge(tx: Tx, *, older_than: timedelta) -> int:
     """Delete stored outcomes past the retention period; returns how many."""
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < func.now() - older_than)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await queries.purge(tx.conn, older_than=older_than)

@@ -6,11 +6,10 @@ Pure functions: they take what the ledger says and what was prepared, and return
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
-from ringledger.bouts.conditions import same_hex
-from ringledger.bouts.models import Escrow
 from ringledger.ledger.interface import LedgerTx
 
 # Words a stub "ledger answer" uses to say the promoter declined in the wallet (API.md).
@@ -43,6 +42,37 @@ class Failure:
     reason: str
 
 
+@dataclass(frozen=True)
+class ExpectedCreate:
+    """What a validated EscrowCreate must carry: exactly what was prepared."""
+
+    owner: str
+    destination: str
+    amount_drops: int
+    finish_after: int
+    cancel_after: int | None
+    condition_hex: str | None
+
+
+@dataclass(frozen=True)
+class ExpectedPayout:
+    """What a validated EscrowFinish/EscrowCancel must be to settle one escrow."""
+
+    action: PayoutAction
+    owner: str
+    offer_sequence: int | None
+    finish_after: int
+    cancel_after: int | None
+    fulfillment_hex: str | None  # the platform's, for a winner's bonus finish only
+
+
+def same_hex(left: str | None, right: str | None) -> bool:
+    """Case-insensitive, constant-time comparison of two hex strings (None equals only None)."""
+    if left is None or right is None:
+        return left is None and right is None
+    return hmac.compare_digest(left.upper().encode(), right.upper().encode())
+
+
 def result_failure(tx: LedgerTx) -> Failure | None:
     """Classify the result in API.md's order: declined, not validated, tec/tem, anything else."""
     result = (tx.engine_result or "").strip()
@@ -62,59 +92,56 @@ def result_failure(tx: LedgerTx) -> Failure | None:
     return None
 
 
-def create_failure(tx: LedgerTx, escrow: Escrow) -> Failure | None:
+def create_failure(tx: LedgerTx, expected: ExpectedCreate) -> Failure | None:
     """A validated EscrowCreate must carry exactly what was prepared, and a sequence."""
     mismatched = [
         name
         for name, seen, wanted in (
             ("transaction_type", tx.transaction_type, "EscrowCreate"),
-            ("owner_address", tx.account, escrow.owner_address),
-            ("destination_address", tx.destination, escrow.destination_address),
-            ("amount_drops", tx.amount_drops, escrow.amount_drops),
-            ("finish_after_ripple", tx.finish_after, escrow.finish_after_ripple),
-            ("cancel_after_ripple", tx.cancel_after, escrow.cancel_after_ripple),
+            ("owner_address", tx.account, expected.owner),
+            ("destination_address", tx.destination, expected.destination),
+            ("amount_drops", tx.amount_drops, expected.amount_drops),
+            ("finish_after_ripple", tx.finish_after, expected.finish_after),
+            ("cancel_after_ripple", tx.cancel_after, expected.cancel_after),
         )
         if seen != wanted
     ]
-    if not same_hex(tx.condition_hex, escrow.condition_hex):
+    if not same_hex(tx.condition_hex, expected.condition_hex):
         mismatched.append("condition_hex")
     if tx.sequence is None:
         mismatched.append("offer_sequence")
     return _mismatch(mismatched)
 
 
-def payout_failure(
-    tx: LedgerTx, escrow: Escrow, *, action: PayoutAction, fulfillment_hex: str | None
-) -> Failure | None:
+def payout_failure(tx: LedgerTx, expected: ExpectedPayout) -> Failure | None:
     """A validated finish/cancel must settle this escrow, at a valid ledger time."""
     mismatched = [
         name
         for name, seen, wanted in (
-            ("transaction_type", tx.transaction_type, action.transaction_type),
-            ("owner_address", tx.owner, escrow.owner_address),
-            ("offer_sequence", tx.offer_sequence, escrow.offer_sequence),
+            ("transaction_type", tx.transaction_type, expected.action.transaction_type),
+            ("owner_address", tx.owner, expected.owner),
+            ("offer_sequence", tx.offer_sequence, expected.offer_sequence),
         )
         if seen != wanted
     ]
-    if not same_hex(tx.fulfillment_hex or None, fulfillment_hex):
+    if not same_hex(tx.fulfillment_hex or None, expected.fulfillment_hex):
         mismatched.append("fulfillment_hex")
-    failure = _mismatch(mismatched)
-    return failure or _timing_failure(tx.close_time, escrow, action)
+    return _mismatch(mismatched) or _timing_failure(tx.close_time, expected)
 
 
-def _timing_failure(close_time: int | None, escrow: Escrow, action: PayoutAction) -> Failure | None:
+def _timing_failure(close_time: int | None, expected: ExpectedPayout) -> Failure | None:
     # rippled Escrow.cpp: a finish needs close time > FinishAfter and not > CancelAfter; a cancel
     # needs close time > CancelAfter. Compared with the ledger's clock, never the server's.
     if close_time is None:
         return _invalid("The ledger close time is missing.")
-    if action is PayoutAction.CANCEL:
-        assert escrow.cancel_after_ripple is not None
-        if close_time <= escrow.cancel_after_ripple:
+    if expected.action is PayoutAction.CANCEL:
+        assert expected.cancel_after is not None
+        if close_time <= expected.cancel_after:
             return _invalid("The ledger closed before CancelAfter had passed.")
         return None
-    if close_time <= escrow.finish_after_ripple:
+    if close_time <= expected.finish_after:
         return _invalid("The ledger closed before FinishAfter had passed.")
-    if escrow.cancel_after_ripple is not None and close_time > escrow.cancel_after_ripple:
+    if expected.cancel_after is not None and close_time > expected.cancel_after:
         return _invalid("The ledger closed after CancelAfter; the escrow could no longer finish.")
     return None
 

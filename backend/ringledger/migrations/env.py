@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, pool
 
 from ringledger.core.config import get_settings
 from ringledger.core.database import database_url
-from ringledger.core.registry import Base
+from ringledger.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

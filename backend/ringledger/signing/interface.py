@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ringledger.core.errors import UpstreamUnavailable
 from ringledger.signing.models import SigningStatus
+
+if TYPE_CHECKING:
+    from ringledger.audit.service import Actor
+    from ringledger.core.db import Tx
+    from ringledger.signing.queries import AttemptRow
 
 WITHDRAWN_REASON = "withdrawn by the service; it can no longer be signed"
 
@@ -80,3 +85,24 @@ class SigningService(Protocol):
     async def aclose(self) -> None:
         """Release connections (called once at shutdown)."""
         ...
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What recording an outcome did: `recorded` a new one, found it `unchanged`, or found the
+    bout `busy` with another request (only when asked not to wait)."""
+
+    result: Literal["recorded", "unchanged", "busy"]
+    escrow_kind: str | None = None
+    before: str | None = None
+    after: str | None = None
+    failure_code: str | None = None
+
+
+class OutcomeRecorder(Protocol):
+    """Records a sign request's outcome under its bout's lock, as every path must (the
+    reconcile route, Xaman's webhook, the reconcile worker); the lifecycle provides it."""
+
+    async def __call__(
+        self, tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor, *, wait: bool
+    ) -> RecordResult: ...

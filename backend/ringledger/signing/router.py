@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from ringledger.core.deps import SessionDep, SettingsDep
+from ringledger.core.deps import SettingsDep, TxDep
 from ringledger.core.openapi import errors
 from ringledger.signing import webhook
+from ringledger.signing.deps import RecorderDep, SigningDep
 
 router = APIRouter(tags=["webhooks"])
 
@@ -21,8 +22,10 @@ class WebhookOut(BaseModel):
 @router.post("/webhooks/xaman", operation_id="xamanWebhook", responses=errors(400, 401, 502))
 async def xaman_webhook(
     request: Request,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
+    signing: SigningDep,
+    record: RecorderDep,
     x_xumm_request_timestamp: Annotated[str | None, Header()] = None,
     x_xumm_request_signature: Annotated[str | None, Header()] = None,
 ) -> WebhookOut:
@@ -35,7 +38,5 @@ async def xaman_webhook(
         signature=x_xumm_request_signature,
         body=body,
     )
-    result = await webhook.handle(
-        session, request.app.state.signing, payload_id=webhook.payload_id_of(body)
-    )
+    result = await webhook.handle(tx, signing, record, payload_id=webhook.payload_id_of(body))
     return WebhookOut(result=result)  # type: ignore[arg-type]

@@ -1,7 +1,9 @@
 """Signing attempts: issuing sign requests and recording what became of them.
 
-Recording an outcome never changes an escrow's or a bout's status; it updates the attempt, the
-escrow's failure code for a decline or expiry (the latest attempt only), and the audit trail.
+This package knows sign requests, not bouts: recording an outcome updates the attempt and its
+audit row, and tells the caller (the lifecycle, which holds the bout lock) whether the attempt
+is its escrow's newest and what failure, if any, the escrow should show. It never changes an
+escrow's or a bout's status.
 """
 
 from __future__ import annotations
@@ -10,21 +12,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
-from ringledger.bouts.models import Bout, Escrow, EscrowKind
+from ringledger.core.db import Tx
 from ringledger.core.errors import NotFound
 from ringledger.core.metrics import OUTSIDE_CALLS
+from ringledger.signing import queries
 from ringledger.signing.interface import (
     PayloadOutcome,
     SigningService,
     SigningUnavailable,
     SignRequest,
 )
-from ringledger.signing.models import SigningAttempt, SigningPhase, SigningStatus
+from ringledger.signing.models import SigningPhase, SigningStatus
+from ringledger.signing.queries import AttemptRow, NewAttempt
 
 _FAILURE_FOR = {
     SigningStatus.DECLINED: ("signing_declined", "The promoter declined the sign request."),
@@ -41,18 +42,36 @@ class PayloadNotFound(NotFound):
 
 @dataclass(frozen=True)
 class Draft:
-    """One transaction to put in front of the promoter."""
+    """One transaction to put in front of the signer."""
 
-    escrow: Escrow
+    escrow_id: uuid.UUID
+    escrow_kind: str
+    signer: str  # the only account that may sign it: the escrows' owner, the promoter
     txjson: dict[str, Any]
     instruction: str
 
 
+@dataclass(frozen=True)
+class Issued:
+    draft: Draft
+    request: SignRequest
+    identifier: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A new outcome stored on an attempt, and what it means for the attempt's escrow."""
+
+    newest: bool  # the escrow's newest attempt of its phase: only that one marks the escrow
+    status: SigningStatus
+    failure: tuple[str, str] | None  # (failure_code, reason) the escrow should show
+
+
 async def issue(
     signing: SigningService, *, drafts: list[Draft], expire_minutes: int
-) -> list[tuple[Draft, SignRequest, str]]:
+) -> list[Issued]:
     """Create a sign request per draft; if one fails, withdraw the ones already created."""
-    issued: list[tuple[Draft, SignRequest, str]] = []
+    issued: list[Issued] = []
     try:
         for draft in drafts:
             identifier = uuid.uuid4().hex
@@ -61,77 +80,60 @@ async def issue(
                 identifier=identifier,
                 instruction=draft.instruction,
                 expire_minutes=expire_minutes,
-                signer=draft.escrow.owner_address,  # the promoter: the escrows' owner
+                signer=draft.signer,
             )
-            issued.append((draft, request, identifier))
+            issued.append(Issued(draft, request, identifier))
     except Exception:
-        for _, request, _ in issued:
-            await _withdraw(signing, request.payload_id)
+        for item in issued:
+            await _withdraw(signing, item.request.payload_id)
         raise
     return issued
 
 
 async def record_attempts(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    phase: SigningPhase,
-    issued: list[tuple[Draft, SignRequest, str]],
-    actor: Actor,
-) -> list[SigningAttempt]:
+    tx: Tx, *, bout_id: uuid.UUID, phase: SigningPhase, issued: list[Issued], actor: Actor
+) -> None:
     """Store one attempt per issued sign request, each with an audit row."""
-    attempts = []
-    for draft, request, identifier in issued:
-        attempt = SigningAttempt(
-            id=uuid.uuid4(),
-            # now() is the transaction's start; prepares of a bout queue on a lock, so only the
-            # wall clock at insert orders attempts the way they were really issued ("newest").
-            created_at=func.clock_timestamp(),
-            escrow_id=draft.escrow.id,
-            bout_id=bout.id,
-            phase=phase,
-            mode=request.mode,
-            payload_id=request.payload_id,
-            identifier=identifier,
-            status=SigningStatus.OPEN,
-            deep_link_url=request.deep_link_url,
-            qr_png_url=request.qr_png_url,
-            websocket_status_url=request.websocket_status_url,
-            expires_at=request.expires_at,
-        )
-        session.add(attempt)
-        attempts.append(attempt)
-    await session.flush()
-    for attempt, (draft, _, _) in zip(attempts, issued, strict=True):
-        await audit.record(
-            session,
+    ids = await queries.insert(
+        tx.conn,
+        bout_id=bout_id,
+        phase=phase,
+        attempts=[
+            NewAttempt(
+                escrow_id=item.draft.escrow_id,
+                mode=item.request.mode,
+                payload_id=item.request.payload_id,
+                identifier=item.identifier,
+                deep_link_url=item.request.deep_link_url,
+                qr_png_url=item.request.qr_png_url,
+                websocket_status_url=item.request.websocket_status_url,
+                expires_at=item.request.expires_at,
+            )
+            for item in issued
+        ],
+    )
+    for attempt_id, item in zip(ids, issued, strict=True):
+        audit.record(
+            tx,
             actor=actor,
             action=f"signing.{phase.value}.request",
             entity_type="signing_attempt",
-            entity_id=attempt.id,
-            bout_id=bout.id,
+            entity_id=attempt_id,
+            bout_id=bout_id,
             outcome="issued",
             details={
-                "escrow_kind": draft.escrow.kind.value,
-                "payload_id": attempt.payload_id,
-                "mode": attempt.mode,
+                "escrow_kind": item.draft.escrow_kind,
+                "payload_id": item.request.payload_id,
+                "mode": item.request.mode,
             },
         )
-    return attempts
 
 
 async def supersede_open(
-    session: AsyncSession, signing: SigningService, *, escrow_ids: list[uuid.UUID], keep: set[str]
+    tx: Tx, signing: SigningService, *, escrow_ids: list[uuid.UUID], keep: set[str]
 ) -> None:
     """Withdraw still-open older sign requests of these escrows (best effort)."""
-    older = await session.scalars(
-        select(SigningAttempt.payload_id).where(
-            SigningAttempt.escrow_id.in_(escrow_ids),
-            SigningAttempt.status == SigningStatus.OPEN,
-            SigningAttempt.payload_id.not_in(keep),
-        )
-    )
-    for payload_id in older:
+    for payload_id in await queries.open_others(tx.conn, escrow_ids=escrow_ids, keep=list(keep)):
         await _withdraw(signing, payload_id)
 
 
@@ -143,130 +145,54 @@ async def _withdraw(signing: SigningService, payload_id: str) -> None:
 
 
 async def find_attempt(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    kind: EscrowKind,
-    phase: SigningPhase,
-    payload_id: str,
-) -> tuple[SigningAttempt, Escrow]:
+    tx: Tx, *, escrow_id: uuid.UUID, escrow_kind: str, phase: SigningPhase, payload_id: str
+) -> AttemptRow:
     """The attempt the service issued for this escrow and phase (404 payload_not_found else)."""
-    escrow = bout.escrow(kind)
-    attempt = await session.scalar(
-        select(SigningAttempt).where(
-            SigningAttempt.payload_id == payload_id,
-            SigningAttempt.escrow_id == escrow.id,
-            SigningAttempt.phase == phase,
-        )
-    )
+    attempt = await queries.find(tx.conn, payload_id=payload_id, escrow_id=escrow_id, phase=phase)
     if attempt is None:
         raise PayloadNotFound(
-            f"No sign request with this payload id was issued for the {kind.value} escrow."
+            f"No sign request with this payload id was issued for the {escrow_kind} escrow."
         )
-    return attempt, escrow
+    return attempt
 
 
-async def record_outcome(
-    session: AsyncSession,
-    *,
-    bout: Bout,
-    escrow: Escrow,
-    attempt: SigningAttempt,
-    outcome: PayloadOutcome,
-    actor: Actor,
-) -> bool:
-    """Record a (new) outcome; returns False when nothing changed (no second audit row)."""
+async def record(
+    tx: Tx, *, attempt: AttemptRow, escrow_kind: str, outcome: PayloadOutcome, actor: Actor
+) -> Recorded | None:
+    """Record a new outcome on the attempt, with its audit row; None when nothing changed.
+
+    A recorded signed, declined or expired is never overwritten by a later open or unknown
+    (Xaman forgets payloads after a while). Call it with the bout locked.
+    """
     if attempt.status == outcome.status and attempt.tx_hash == (outcome.tx_hash or attempt.tx_hash):
-        return False
+        return None
     if attempt.status in _SETTLED and outcome.status in _UNSETTLED:
-        # Xaman forgets payloads after a while; a later "unknown" must not erase what was known.
-        return False
+        return None
     attempt.status = outcome.status
     attempt.tx_hash = outcome.tx_hash or attempt.tx_hash
     attempt.status_reason = (outcome.reason or "")[:500] or None
-    latest = await _is_latest(session, attempt)
-    if latest:
-        _mark_escrow(escrow, outcome.status)
-    failure_code = _FAILURE_FOR.get(outcome.status, (None, None))[0]
-    await audit.record(
-        session,
+    await queries.save(tx.conn, attempt)
+    newest = await queries.is_newest(tx.conn, attempt)
+    failure = _FAILURE_FOR.get(outcome.status)
+    audit.record(
+        tx,
         actor=actor,
         action=f"signing.{attempt.phase.value}.reconcile",
         entity_type="signing_attempt",
         entity_id=attempt.id,
-        bout_id=bout.id,
+        bout_id=attempt.bout_id,
         outcome=outcome.status.value,
-        failure_code=failure_code,
+        failure_code=failure[0] if failure else None,
         details={
-            "escrow_kind": escrow.kind.value,
+            "escrow_kind": escrow_kind,
             "payload_id": attempt.payload_id,
             "mode": attempt.mode,
             "tx_hash": attempt.tx_hash,
             "reason": attempt.status_reason,
-            "latest_attempt": latest,
+            "latest_attempt": newest,
         },
     )
-    await session.flush()
-    return True
-
-
-def _mark_escrow(escrow: Escrow, status: SigningStatus) -> None:
-    if status in _FAILURE_FOR:
-        escrow.failure_code, escrow.failure_reason = _FAILURE_FOR[status]
-    elif status == SigningStatus.SIGNED and escrow.failure_code in SIGNING_FAILURES:
-        escrow.failure_code = escrow.failure_reason = None
-
-
-async def _is_latest(session: AsyncSession, attempt: SigningAttempt) -> bool:
-    newest = await session.scalar(
-        select(SigningAttempt.id)
-        .where(SigningAttempt.escrow_id == attempt.escrow_id, SigningAttempt.phase == attempt.phase)
-        .order_by(SigningAttempt.created_at.desc(), SigningAttempt.id.desc())
-        .limit(1)
-    )
-    return newest == attempt.id
-
-
-async def attempts_of(
-    session: AsyncSession, *, bout_id: uuid.UUID, phase: SigningPhase, status: SigningStatus
-) -> list[SigningAttempt]:
-    """A bout's attempts of one phase in one status, oldest first."""
-    rows = await session.scalars(
-        select(SigningAttempt)
-        .where(
-            SigningAttempt.bout_id == bout_id,
-            SigningAttempt.phase == phase,
-            SigningAttempt.status == status,
-        )
-        .order_by(SigningAttempt.created_at, SigningAttempt.id)
-    )
-    return list(rows)
-
-
-async def withdraw_request(
-    session: AsyncSession,
-    signing: SigningService,
-    *,
-    bout: Bout,
-    attempt: SigningAttempt,
-    actor: Actor,
-    action: str,
-) -> PayloadOutcome:
-    """Withdraw one sign request for good; a failure of the signing side is audited, then 502."""
-    try:
-        return await signing.withdraw(payload_id=attempt.payload_id)
-    except SigningUnavailable as error:
-        raise await _unavailable(
-            session, error, bout=bout, attempt=attempt, actor=actor, action=action
-        ) from None
-
-
-def close_withdrawn(attempt: SigningAttempt, outcome: PayloadOutcome) -> None:
-    """Record that a still-open attempt was withdrawn with its bout (what the signer last said)."""
-    if attempt.status != SigningStatus.OPEN:
-        return  # a reconcile or the webhook recorded its end meanwhile
-    attempt.status = outcome.status
-    attempt.status_reason = (outcome.reason or "")[:500] or None
+    return Recorded(newest=newest, status=outcome.status, failure=failure)
 
 
 def failure_code_of(status: SigningStatus) -> str | None:
@@ -274,11 +200,10 @@ def failure_code_of(status: SigningStatus) -> str | None:
 
 
 async def ask_status(
-    session: AsyncSession,
+    tx: Tx,
     signing: SigningService,
     *,
-    bout: Bout,
-    attempt: SigningAttempt,
+    attempt: AttemptRow,
     observed_status: str | None,
     observed_tx_hash: str | None,
     actor: Actor,
@@ -292,28 +217,42 @@ async def ask_status(
             observed_tx_hash=observed_tx_hash,
         )
     except SigningUnavailable as error:
-        raise await _unavailable(
-            session, error, bout=bout, attempt=attempt, actor=actor, action=action
-        ) from None
+        raise _unavailable(tx, error, attempt=attempt, actor=actor, action=action) from None
 
 
-async def _unavailable(
-    session: AsyncSession,
-    error: SigningUnavailable,
-    *,
-    bout: Bout,
-    attempt: SigningAttempt,
-    actor: Actor,
-    action: str | None,
+async def withdraw_request(
+    tx: Tx, signing: SigningService, *, attempt: AttemptRow, actor: Actor, action: str
+) -> PayloadOutcome:
+    """Withdraw one sign request for good; a failure of the signing side is audited, then 502."""
+    try:
+        return await signing.withdraw(payload_id=attempt.payload_id)
+    except SigningUnavailable as error:
+        raise _unavailable(tx, error, attempt=attempt, actor=actor, action=action) from None
+
+
+async def close_withdrawn(tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome) -> None:
+    """Record that a still-open attempt was withdrawn with its bout (what the signer last said).
+
+    Call it with the bout locked and the attempt re-read under the lock.
+    """
+    if attempt.status != SigningStatus.OPEN:
+        return  # a reconcile or the webhook recorded its end meanwhile
+    attempt.status = outcome.status
+    attempt.status_reason = (outcome.reason or "")[:500] or None
+    await queries.save(tx.conn, attempt)
+
+
+def _unavailable(
+    tx: Tx, error: SigningUnavailable, *, attempt: AttemptRow, actor: Actor, action: str | None
 ) -> SigningUnavailable:
     """Audit that the signing side failed us about `attempt`; the 502 to raise keeps the row."""
-    await audit.record(
-        session,
+    audit.record(
+        tx,
         actor=actor,
         action=action or f"signing.{attempt.phase.value}.reconcile",
         entity_type="signing_attempt",
         entity_id=attempt.id,
-        bout_id=bout.id,
+        bout_id=attempt.bout_id,
         outcome="xaman_unavailable",
         details={"payload_id": attempt.payload_id, "reason": error.detail},
     )

@@ -6,16 +6,11 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ringledger.audit.service import Actor
-from ringledger.bouts.confirm import lock_bout
-from ringledger.bouts.models import Bout
+from ringledger.core.db import Tx
 from ringledger.core.errors import BadRequest, NotAuthenticated
-from ringledger.signing import service
-from ringledger.signing.interface import SigningService
-from ringledger.signing.models import SigningAttempt
+from ringledger.signing import queries, service
+from ringledger.signing.interface import OutcomeRecorder, SigningService
 from ringledger.signing.xaman import verify_webhook_signature
 
 
@@ -45,29 +40,21 @@ def payload_id_of(body: bytes) -> str:
         raise BadRequest("The callback names no payload.") from error
 
 
-async def handle(session: AsyncSession, signing: SigningService, *, payload_id: str) -> str:
+async def handle(
+    tx: Tx, signing: SigningService, record: OutcomeRecorder, *, payload_id: str
+) -> str:
     """Fetch the payload from Xaman and record its outcome; what became of the callback."""
-    attempt = await session.scalar(
-        select(SigningAttempt).where(SigningAttempt.payload_id == payload_id)
-    )
+    attempt = await queries.by_payload(tx.conn, payload_id)
     if attempt is None:
         return "unknown_payload"  # not ours: answered 200 so Xaman stops retrying
-    # Ask Xaman before taking the bout's lock: a slow answer must not hold it.
-    unlocked = await session.get(Bout, attempt.bout_id)
-    assert unlocked is not None
+    # Ask Xaman before the bout's lock is taken: a slow answer must not hold it.
     outcome = await service.ask_status(
-        session,
+        tx,
         signing,
-        bout=unlocked,
         attempt=attempt,
         observed_status=None,
         observed_tx_hash=None,
         actor=Actor.system(),
     )
-    bout = await lock_bout(session, attempt.bout_id)
-    await session.refresh(attempt)  # the reconcile route or the worker may have been first
-    escrow = next(item for item in bout.escrows if item.id == attempt.escrow_id)
-    changed = await service.record_outcome(
-        session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=Actor.system()
-    )
-    return "recorded" if changed else "unchanged"
+    done = await record(tx, attempt, outcome, Actor.system(), wait=True)
+    return "recorded" if done.result == "recorded" else "unchanged"

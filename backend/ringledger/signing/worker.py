@@ -4,8 +4,8 @@ Several workers may run at once (one per machine). Each batch of open attempts i
 `FOR UPDATE SKIP LOCKED`, so one sign request is checked by one worker at a time. The worker
 never waits for a lock: a bout that a request is busy with is left for the next pass. A worker
 that cannot wait cannot deadlock with the routes, which lock the bout first and the attempt
-second. Recording goes through `signing.service.record_outcome` as the system actor, so the
-lifecycle status of an escrow or a bout never changes here.
+second. Recording goes through the same `OutcomeRecorder` as the reconcile route and the webhook,
+as the system actor, so the lifecycle status of an escrow or a bout never changes here.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
-
 from ringledger.audit.service import Actor
-from ringledger.bouts.models import Bout, Escrow
-from ringledger.signing import service as signing_service
-from ringledger.signing.interface import PayloadOutcome, SigningService, SigningUnavailable
-from ringledger.signing.models import SigningAttempt, SigningStatus
+from ringledger.core.db import Database, Tx
+from ringledger.signing import queries
+from ringledger.signing.interface import (
+    OutcomeRecorder,
+    PayloadOutcome,
+    SigningService,
+    SigningUnavailable,
+)
+from ringledger.signing.queries import AttemptRow
 
 log = logging.getLogger(__name__)
 
@@ -145,93 +146,44 @@ async def poll_status(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def count_open(session: AsyncSession) -> int:
-    """How many sign requests are still open (for the progress display)."""
-    total = await session.scalar(
-        select(func.count())
-        .select_from(SigningAttempt)
-        .where(SigningAttempt.status == SigningStatus.OPEN)
-    )
-    return int(total or 0)
-
-
-async def claim_batch(
-    session: AsyncSession, *, after: Cursor | None, limit: int
-) -> list[SigningAttempt]:
-    """The next open attempts, oldest first, that no other worker holds; locked until commit.
-
-    Only the newest attempt of an escrow and phase is polled: a newer prepare superseded (and
-    withdrew) the older ones, whose outcome can no longer move anything.
-    """
-    newer = aliased(SigningAttempt)
-    superseded = (
-        select(newer.id)
-        .where(
-            newer.escrow_id == SigningAttempt.escrow_id,
-            newer.phase == SigningAttempt.phase,
-            newer.created_at > SigningAttempt.created_at,
-        )
-        .exists()
-    )
-    query = select(SigningAttempt).where(SigningAttempt.status == SigningStatus.OPEN, ~superseded)
-    if after is not None:
-        query = query.where(tuple_(SigningAttempt.created_at, SigningAttempt.id) > tuple_(*after))
-    query = (
-        query.order_by(SigningAttempt.created_at, SigningAttempt.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(await session.scalars(query))
-
-
-async def lock_bout_if_free(session: AsyncSession, bout_id: uuid.UUID) -> Bout | None:
-    """The bout, locked as the routes lock it; None while a request holds it (never waits)."""
-    bout: Bout | None = await session.scalar(
-        select(Bout)
-        .where(Bout.id == bout_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    return bout
-
-
 async def record(
-    session: AsyncSession, *, attempt: SigningAttempt, outcome: PayloadOutcome, tally: PassTally
+    tx: Tx,
+    record_outcome: OutcomeRecorder,
+    *,
+    attempt: AttemptRow,
+    outcome: PayloadOutcome,
+    tally: PassTally,
 ) -> None:
     """Record one answer under the bout lock, exactly as the reconcile route would."""
-    bout = await lock_bout_if_free(session, attempt.bout_id)
-    if bout is None:
+    done = await record_outcome(tx, attempt, outcome, Actor.system(), wait=False)
+    if done.result == "busy":
         tally.busy += 1
         return
-    escrow: Escrow = next(item for item in bout.escrows if item.id == attempt.escrow_id)
-    before = attempt.status.value
-    changed = await signing_service.record_outcome(
-        session, bout=bout, escrow=escrow, attempt=attempt, outcome=outcome, actor=Actor.system()
+    if done.result != "recorded":
+        return
+    tally.changed += 1
+    change = Change(
+        payload_id=attempt.payload_id,
+        bout_id=attempt.bout_id,
+        escrow_kind=done.escrow_kind or "",
+        before=done.before or "",
+        after=done.after or "",
+        failure_code=done.failure_code,
     )
-    if changed:
-        tally.changed += 1
-        change = Change(
-            payload_id=attempt.payload_id,
-            bout_id=bout.id,
-            escrow_kind=escrow.kind.value,
-            before=before,
-            after=outcome.status.value,
-            failure_code=signing_service.failure_code_of(outcome.status),
-        )
-        tally.changes.append(change)
-        log.info(
-            "payload %s of bout %s (%s): %s -> %s",
-            change.payload_id,
-            change.bout_id,
-            change.escrow_kind,
-            change.before,
-            change.after,
-        )
+    tally.changes.append(change)
+    log.info(
+        "payload %s of bout %s (%s): %s -> %s",
+        change.payload_id,
+        change.bout_id,
+        change.escrow_kind,
+        change.before,
+        change.after,
+    )
 
 
 async def ask(
     signing: SigningService,
-    attempt: SigningAttempt,
+    attempt: AttemptRow,
     *,
     limiter: RateLimiter,
     options: WorkerOptions,
@@ -252,8 +204,9 @@ async def ask(
 
 
 async def run_pass(
-    sessions: async_sessionmaker[AsyncSession],
+    database: Database,
     signing: SigningService,
+    record_outcome: OutcomeRecorder,
     *,
     options: WorkerOptions,
     limiter: RateLimiter,
@@ -267,10 +220,10 @@ async def run_pass(
     short recording step, never across calls to the signing service.
     """
     tally = PassTally()
-    cursor: Cursor | None = None
+    cursor: Cursor = queries.FIRST
     while not stopping():
-        async with sessions() as session, session.begin():
-            batch = await claim_batch(session, after=cursor, limit=options.batch_size)
+        async with database.transaction() as tx:
+            batch = await queries.claim_open(tx.conn, after=cursor, limit=options.batch_size)
             if not batch:
                 break
             cursor = (batch[-1].created_at, batch[-1].id)
@@ -283,5 +236,5 @@ async def run_pass(
                 advance()
             for attempt, outcome in answers:
                 if outcome is not None:
-                    await record(session, attempt=attempt, outcome=outcome, tally=tally)
+                    await record(tx, record_outcome, attempt=attempt, outcome=outcome, tally=tally)
     return tally

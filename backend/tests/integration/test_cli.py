@@ -351,12 +351,12 @@ class TestRotatePreimageKey:
         interrupted = MultiFernet([Fernet(new_key), Fernet(old_key)])
 
         async def first_batch() -> None:
-            async with unit_of_work(database) as session:
+            async with unit_of_work(database) as tx:
                 await preimages.rotate_batch(
-                    session,
+                    tx.conn,
                     cipher=interrupted,
                     primary=Fernet(new_key),
-                    after=None,
+                    after=preimages.BEFORE_ALL,
                     limit=2,
                     tally=preimages.Rotation(),
                 )

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
+from ringledger.core.db import Database
 from ringledger.main import ConfigurationRefused, create_asgi
 from tests.conftest import test_settings
 from tests.support.api import Api
@@ -121,17 +122,18 @@ class TestHealth:
             assert node.calls("tx") == []
 
     def test_readyz_without_database(self, data_dir: Path, database: URL) -> None:
+        class Unreachable:
+            """A pool whose database went away: every checkout fails."""
+
+            def acquire(self) -> None:
+                raise OSError("connection refused")
+
         app = create_asgi(test_settings(database, data_dir))
         with TestClient(app) as client:
-            app.fastapi.state.engine.pool.dispose()
-            original = app.fastapi.state.engine
-            from sqlalchemy.ext.asyncio import create_async_engine
-
-            app.fastapi.state.engine = create_async_engine(
-                "postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False
-            )
+            original = app.fastapi.state.database
+            app.fastapi.state.database = Database(Unreachable())  # type: ignore[arg-type]
             response = client.get("/readyz")
-            app.fastapi.state.engine = original
+            app.fastapi.state.database = original
         assert response.status_code == 503 and response.json()["code"] == "not_ready"
 
     def test_metrics(self, client: TestClient) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -207,26 +209,38 @@ def test_a_client_value_cannot_forge_a_text_log_line(api: Api) -> None:
 
 
 def test_sql_parameters_never_reach_an_error_message(database: URL) -> None:
-    """What a failing statement says (and so what a logged exception shows) has no values."""
+    """What a failing statement says (and so what a logged exception shows) has no values:
+    neither the service's own statements nor the migrations' engine echo a parameter."""
     import anyio
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from ringledger.core.database import create_engine
+    from ringledger.core import migrations
+    from ringledger.core.db import Database
 
     secret = "s3cret-" + secrets.token_hex(8)
 
-    async def fail() -> str:
-        engine = create_engine(database, pool_size=1)
+    async def fail_in_a_unit_of_work() -> str:
+        pool = await Database.connect(database, pool_size=1, lock_timeout=timedelta(seconds=1))
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT :value, 1 / 0"), {"value": secret})
-        except DBAPIError as error:
-            return str(error)
+            async with pool.transaction() as tx:
+                await tx.conn.execute("SELECT $1::text, 1 / 0", secret)
+        except Exception as error:
+            return "".join(traceback.format_exception(error))
         finally:
-            await engine.dispose()
+            await pool.close()
         raise AssertionError("the statement should have failed")
 
-    message = anyio.run(fail)
+    service_message = anyio.run(fail_in_a_unit_of_work)
+    assert "division by zero" in service_message and secret not in service_message
+
+    engine = migrations.sync_engine(database)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT :value, 1 / 0"), {"value": secret})
+    except DBAPIError as error:
+        message = str(error)
+    finally:
+        engine.dispose()
     assert "division by zero" in message
     assert secret not in message and "parameters hidden" in message.lower()

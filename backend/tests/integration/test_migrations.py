@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import URL
 
 from ringledger.core import migrations
-from ringledger.core.registry import Base
+from ringledger.schema import Base
 from tests.support.database import create_database, drop_database, libpq
 
 pytestmark = pytest.mark.no_db

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
-from ringledger.core.database import create_engine, session_factory
+from ringledger.bouts.signing_outcomes import record_outcome
+from ringledger.core.db import Database
 from ringledger.main import create_asgi
 from ringledger.signing.factory import build_signing
 from ringledger.signing.worker import PassTally, RateLimiter, WorkerOptions, run_pass
@@ -211,15 +212,18 @@ class TestSeveralWorkers:
         tallies: list[PassTally] = []
 
         async def one_worker() -> None:
-            engine = create_engine(database, pool_size=1)
+            pool = await Database.connect(
+                database, pool_size=1, lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT
+            )
             signing = build_signing(settings)
             try:
                 limiter = RateLimiter(options.calls_per_minute)
-                sessions = session_factory(engine)
-                tallies.append(await run_pass(sessions, signing, options=options, limiter=limiter))
+                tallies.append(
+                    await run_pass(pool, signing, record_outcome, options=options, limiter=limiter)
+                )
             finally:
                 await signing.aclose()
-                await engine.dispose()
+                await pool.close()
 
         with anyio.fail_after(30):
             async with anyio.create_task_group() as group:
@@ -246,15 +250,15 @@ class TestSeveralWorkers:
         flow, payloads = prepared(xaman_api)
         fake.reject(payloads["show_a"])
         settings = test_settings(database, data_dir, **api_overrides(fake.base_url, fake))
-        engine = create_engine(database, pool_size=1)
+        pool = await Database.connect(
+            database, pool_size=1, lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT
+        )
         signing = build_signing(settings)
         options = WorkerOptions(calls_per_minute=60_000, backoff_seconds=0)
 
         async def one_pass() -> Any:
             limiter = RateLimiter(options.calls_per_minute)
-            return await run_pass(
-                session_factory(engine), signing, options=options, limiter=limiter
-            )
+            return await run_pass(pool, signing, record_outcome, options=options, limiter=limiter)
 
         try:
             # A confirm holding the bout lock: the worker must neither wait nor record.
@@ -268,4 +272,4 @@ class TestSeveralWorkers:
             assert (later.checked, later.busy, later.changed) == (4, 0, 1)
         finally:
             await signing.aclose()
-            await engine.dispose()
+            await pool.close()

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ringledger.bouts import conditions
+from ringledger.ledger.evidence import same_hex
 
 pytestmark = pytest.mark.no_db
 
@@ -53,9 +54,9 @@ class TestEncoding:
 
 class TestSameHex:
     def test_case_does_not_matter(self) -> None:
-        assert conditions.same_hex("abCD", "ABcd")
+        assert same_hex("abCD", "ABcd")
 
     def test_none_equals_only_none(self) -> None:
-        assert conditions.same_hex(None, None)
-        assert not conditions.same_hex(None, "AB")
-        assert not conditions.same_hex("AB", None)
+        assert same_hex(None, None)
+        assert not same_hex(None, "AB")
+        assert not same_hex("AB", None)

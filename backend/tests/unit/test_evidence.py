@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringledger.bouts.models import Escrow, EscrowKind, EscrowStatus
 from ringledger.ledger import evidence
-from ringledger.ledger.evidence import FailureCode, PayoutAction
+from ringledger.ledger.evidence import ExpectedCreate, ExpectedPayout, FailureCode, PayoutAction
 from ringledger.ledger.interface import LedgerTx
 
 pytestmark = pytest.mark.no_db
@@ -21,20 +20,31 @@ CONDITION = "A0258020" + "AB" * 32 + "810120"
 FULFILLMENT = "A0228020" + "CD" * 32
 
 
-def bonus_escrow(**overrides: object) -> Escrow:
-    values: dict[str, object] = {
-        "kind": EscrowKind.BONUS_A,
-        "status": EscrowStatus.CREATED,
-        "owner_address": OWNER,
-        "destination_address": "rFighter",
-        "amount_drops": 2_000_000,
-        "finish_after_ripple": FINISH_AFTER,
-        "cancel_after_ripple": CANCEL_AFTER,
-        "condition_hex": CONDITION,
-        "offer_sequence": 77,
-    }
-    values.update(overrides)
-    return Escrow(**values)
+def bonus_create() -> ExpectedCreate:
+    """What a bonus escrow's EscrowCreate was prepared with."""
+    return ExpectedCreate(
+        owner=OWNER,
+        destination="rFighter",
+        amount_drops=2_000_000,
+        finish_after=FINISH_AFTER,
+        cancel_after=CANCEL_AFTER,
+        condition_hex=CONDITION,
+    )
+
+
+def bonus_payout(
+    action: PayoutAction, fulfillment_hex: str | None, **overrides: object
+) -> ExpectedPayout:
+    """What settling the (created) bonus escrow must look like."""
+    expected = ExpectedPayout(
+        action=action,
+        owner=OWNER,
+        offer_sequence=77,
+        finish_after=FINISH_AFTER,
+        cancel_after=CANCEL_AFTER,
+        fulfillment_hex=fulfillment_hex,
+    )
+    return dataclasses.replace(expected, **overrides)
 
 
 def good_create(**overrides: object) -> LedgerTx:
@@ -103,7 +113,7 @@ class TestResultClasses:
 
 class TestCreateMatching:
     def test_match(self) -> None:
-        assert evidence.create_failure(good_create(), bonus_escrow()) is None
+        assert evidence.create_failure(good_create(), bonus_create()) is None
 
     @pytest.mark.parametrize(
         "overrides",
@@ -120,20 +130,14 @@ class TestCreateMatching:
         ],
     )
     def test_each_field_matters(self, overrides: dict[str, object]) -> None:
-        failure = evidence.create_failure(good_create(**overrides), bonus_escrow())
+        failure = evidence.create_failure(good_create(**overrides), bonus_create())
         assert failure is not None and failure.code == FailureCode.INVALID_CONFIRMATION
 
 
 class TestPayoutMatching:
     def test_winner_bonus_finish(self) -> None:
-        escrow = bonus_escrow()
-        tx = good_finish()
-        assert (
-            evidence.payout_failure(
-                tx, escrow, action=PayoutAction.FINISH, fulfillment_hex=FULFILLMENT
-            )
-            is None
-        )
+        expected = bonus_payout(PayoutAction.FINISH, FULFILLMENT)
+        assert evidence.payout_failure(good_finish(), expected) is None
 
     @pytest.mark.parametrize(
         "overrides",
@@ -150,18 +154,13 @@ class TestPayoutMatching:
     )
     def test_finish_mismatch(self, overrides: dict[str, object]) -> None:
         failure = evidence.payout_failure(
-            good_finish(**overrides),
-            bonus_escrow(),
-            action=PayoutAction.FINISH,
-            fulfillment_hex=FULFILLMENT,
+            good_finish(**overrides), bonus_payout(PayoutAction.FINISH, FULFILLMENT)
         )
         assert failure is not None and failure.code == FailureCode.INVALID_CONFIRMATION
 
     def test_fulfillment_where_none_belongs(self) -> None:
-        show = bonus_escrow(kind=EscrowKind.SHOW_A, cancel_after_ripple=None, condition_hex=None)
-        failure = evidence.payout_failure(
-            good_finish(), show, action=PayoutAction.FINISH, fulfillment_hex=None
-        )
+        show = bonus_payout(PayoutAction.FINISH, None, cancel_after=None)
+        failure = evidence.payout_failure(good_finish(), show)
         assert failure is not None
 
     @given(st.integers(min_value=0, max_value=2**32 - 1))
@@ -169,18 +168,13 @@ class TestPayoutMatching:
         tx = good_finish(
             transaction_type="EscrowCancel", fulfillment_hex=None, close_time=close_time
         )
-        failure = evidence.payout_failure(
-            tx, bonus_escrow(), action=PayoutAction.CANCEL, fulfillment_hex=None
-        )
+        failure = evidence.payout_failure(tx, bonus_payout(PayoutAction.CANCEL, None))
         assert (failure is None) == (close_time > CANCEL_AFTER)
 
     @given(st.integers(min_value=0, max_value=2**32 - 1))
     def test_finish_window(self, close_time: int) -> None:
         failure = evidence.payout_failure(
-            good_finish(close_time=close_time),
-            bonus_escrow(),
-            action=PayoutAction.FINISH,
-            fulfillment_hex=FULFILLMENT,
+            good_finish(close_time=close_time), bonus_payout(PayoutAction.FINISH, FULFILLMENT)
         )
         assert (failure is None) == (FINISH_AFTER < close_time <= CANCEL_AFTER)
 

@@ -1,4 +1,4 @@
-"""Imports every model module so `Base.metadata` is complete (Alembic, tests)."""
+"""Every model module, so `Base.metadata` describes the whole schema (Alembic, tests)."""
 
 from ringledger.audit import models as audit_models
 from ringledger.auth import models as auth_models

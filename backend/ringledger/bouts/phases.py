@@ -1,0 +1,202 @@
+"""The one prepare and the one confirm that both phases (escrow creation, payouts) run.
+
+Both phases have the same shape: prepare issues a sign request per escrow the phase can act on,
+confirm moves one escrow on validated ledger evidence. What differs — which state allows it,
+what transaction each escrow gets, what the ledger must show, what moves — is the phase's
+`Rules`; the order of the steps, the locks and the failure recording are written once, here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ringledger.audit import service as audit
+from ringledger.audit.service import Actor
+from ringledger.bouts import lifecycle, queries
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.evidence_checks import first_failure, record_failure
+from ringledger.bouts.records import BoutRow, EscrowRow
+from ringledger.core.db import Tx
+from ringledger.core.timeutil import iso_utc
+from ringledger.ledger.evidence import Failure
+from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.signing import service as signing_service
+from ringledger.signing.interface import SigningService, SigningUnavailable, SignRequest
+from ringledger.signing.models import SigningPhase
+from ringledger.signing.service import Draft, Issued
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One escrow's transaction to sign, and what the answer says about it beyond that."""
+
+    escrow: EscrowRow
+    draft: Draft
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Rules(Protocol):
+    """What one phase decides; the steps around it are `prepare` and `confirm` below."""
+
+    signing_phase: SigningPhase
+    prepare_action: str
+    confirm_action: str
+
+    def prepare_refusal(self, bout: BoutRow) -> str | None:
+        """Why the bout's state allows no prepare now (a 409), or None."""
+        ...
+
+    async def prepared(self, tx: Tx, bout: BoutRow, actor: Actor) -> list[Prepared]:
+        """The transactions to sign; may refuse (422 too late, 409 nothing left to sign)."""
+        ...
+
+    def expire_minutes(self, bout: BoutRow) -> int: ...
+
+    def confirm_refusal(self, bout: BoutRow, escrow: EscrowRow) -> str | None:
+        """Why the states allow no confirm of this escrow now (a 409), or None."""
+        ...
+
+    async def mismatch(
+        self, tx: Tx, bout: BoutRow, escrow: EscrowRow, observed: LedgerTx, actor: Actor
+    ) -> Failure | None:
+        """What the validated transaction gets wrong against what was prepared, if anything."""
+        ...
+
+    async def settle(
+        self,
+        tx: Tx,
+        bout: BoutRow,
+        escrow: EscrowRow,
+        claimed: LedgerTx,
+        observed: LedgerTx,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        """Move the escrow (and the bout, when it is its turn); the confirm's answer."""
+        ...
+
+
+async def prepare(
+    tx: Tx, rules: Rules, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService
+) -> tuple[BoutRow, list[dict[str, Any]]]:
+    """Sign requests for the escrows the phase can act on; the bout and the answer's items."""
+    await queries.hold_signing_lock(tx.conn, bout_id)
+    bout = await queries.load_bout(tx.conn, bout_id)
+    if bout is None:
+        raise BoutNotFound("No such bout.")
+    refusal = rules.prepare_refusal(bout)
+    if refusal is not None:
+        raise lifecycle.reject(
+            tx, bout=bout, actor=actor, action=rules.prepare_action, detail=refusal
+        )
+    prepared = await rules.prepared(tx, bout, actor)
+    issued = await _issue_or_audit(
+        tx,
+        signing,
+        bout=bout,
+        drafts=[item.draft for item in prepared],
+        expire=rules.expire_minutes(bout),
+        actor=actor,
+        action=rules.prepare_action,
+    )
+    await signing_service.record_attempts(
+        tx, bout_id=bout.id, phase=rules.signing_phase, issued=issued, actor=actor
+    )
+    await signing_service.supersede_open(
+        tx,
+        signing,
+        escrow_ids=[item.escrow.id for item in prepared],
+        keep={item.request.payload_id for item in issued},
+    )
+    items = [
+        {
+            "escrow_id": item.escrow.id,
+            "escrow_kind": item.escrow.kind.value,
+            "unsigned_tx": item.draft.txjson,
+            "xaman_sign_request": sign_request_out(done.request),
+            **item.extra,
+        }
+        for item, done in zip(prepared, issued, strict=True)
+    ]
+    return bout, items
+
+
+def sign_request_out(request: SignRequest) -> dict[str, Any]:
+    return {
+        "payload_id": request.payload_id,
+        "deep_link_url": request.deep_link_url,
+        "qr_png_url": request.qr_png_url,
+        "websocket_status_url": request.websocket_status_url,
+        "expires_at": iso_utc(request.expires_at),
+        "mode": request.mode,
+    }
+
+
+async def _issue_or_audit(
+    tx: Tx,
+    signing: SigningService,
+    *,
+    bout: BoutRow,
+    drafts: list[Draft],
+    expire: int,
+    actor: Actor,
+    action: str,
+) -> list[Issued]:
+    """Issue the sign requests; on a Xaman failure keep only an audit row and answer 502."""
+    try:
+        return await signing_service.issue(signing, drafts=drafts, expire_minutes=expire)
+    except SigningUnavailable as error:
+        audit.record(
+            tx,
+            actor=actor,
+            action=action,
+            entity_type="bout",
+            entity_id=bout.id,
+            bout_id=bout.id,
+            outcome="xaman_unavailable",
+            details={"reason": error.detail, "mode": signing.mode},
+        )
+        error.keep_changes = True
+        raise
+
+
+async def confirm(
+    tx: Tx,
+    rules: Rules,
+    *,
+    bout_id: uuid.UUID,
+    kind: str,
+    claimed: LedgerTx,
+    sent_claim: LedgerTx,
+    ledger: LedgerVerifier,
+    actor: Actor,
+) -> dict[str, Any]:
+    """Move one escrow on validated evidence: the ledger is asked before the bout is locked (a
+    slow node never holds the lock), the states and the evidence are judged under it."""
+    observed = await ledger.fetch(tx_hash=claimed.tx_hash, claimed=sent_claim)
+    locked = await queries.lock_bout(tx.conn, bout_id, tx_hash=claimed.tx_hash)
+    if locked is None:
+        raise BoutNotFound("No such bout.")
+    bout, hash_used = locked
+    escrow = next(item for item in bout.escrows if item.kind.value == kind)
+    refusal = rules.confirm_refusal(bout, escrow)
+    if refusal is not None:
+        raise lifecycle.reject(
+            tx, bout=bout, entity=escrow, actor=actor, action=rules.confirm_action, detail=refusal
+        )
+    mismatch = await rules.mismatch(tx, bout, escrow, observed, actor)
+    failure = first_failure(
+        claimed=claimed, observed=observed, mismatch=mismatch, hash_used=hash_used
+    )
+    if failure is not None:
+        raise await record_failure(
+            tx,
+            bout=bout,
+            escrow=escrow,
+            failure=failure,
+            actor=actor,
+            action=rules.confirm_action,
+            tx_hash=claimed.tx_hash,
+        )
+    return await rules.settle(tx, bout, escrow, claimed, observed, actor)

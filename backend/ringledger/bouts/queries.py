@@ -1,0 +1,329 @@
+"""The statements of bouts and escrows, each beside the typed function that runs it.
+
+Confirms lock the bout row first and read its escrows in a second statement: under READ
+COMMITTED a statement sees the rows of the snapshot it started with, so escrows read by the
+locking statement itself could predate the confirm it waited for.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from ringledger.auth.queries import UserRow, user_of
+from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome
+from ringledger.bouts.records import BoutRow, EscrowRow, LatestSigning
+from ringledger.core.db import Connection
+
+_BOUT = (
+    "id, title, status, outcome, promoter_user_id, fighter_a_user_id, fighter_b_user_id,"
+    " promoter_xrpl_address, event_at, finish_after_at, cancel_after_at, finish_after_ripple,"
+    " cancel_after_ripple, created_at, updated_at"
+)
+_ESCROW = (
+    "id, bout_id, kind, status, owner_address, destination_address, amount_drops,"
+    " finish_after_ripple, cancel_after_ripple, condition_hex, preimage_ciphertext,"
+    " offer_sequence, create_tx_hash, close_tx_hash, failure_code, failure_reason"
+)
+_BOUT_FIELDS = len(_BOUT.split(","))
+_ESCROW_FIELDS = len(_ESCROW.split(","))
+# The keyset "before the first page": after every bout there is.
+FIRST_PAGE = (datetime(9999, 12, 31, tzinfo=UTC), uuid.UUID(int=2**128 - 1))
+
+
+def _bout(row: Sequence[Any], offset: int = 0) -> BoutRow:
+    values = list(tuple(row)[offset : offset + _BOUT_FIELDS])
+    values[2] = BoutStatus(values[2])
+    values[3] = Outcome(values[3]) if values[3] is not None else None
+    return BoutRow(*values)
+
+
+def _escrow(row: Sequence[Any], offset: int = 0) -> EscrowRow:
+    values = list(tuple(row)[offset : offset + _ESCROW_FIELDS])
+    values[2], values[3] = EscrowKind(values[2]), EscrowStatus(values[3])
+    return EscrowRow(*values)
+
+
+# --- who may see it ------------------------------------------------------------------------
+
+_ACCESS = """
+SELECT u.id, u.email, u.password_hash, u.role, u.token_version, u.disabled_at,
+       b.promoter_user_id, b.fighter_a_user_id, b.fighter_b_user_id
+FROM users u LEFT JOIN bouts b ON b.id = $2
+WHERE u.id = $1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    promoter_user_id: uuid.UUID
+    fighter_a_user_id: uuid.UUID
+    fighter_b_user_id: uuid.UUID
+
+
+async def access(
+    conn: Connection, *, user_id: uuid.UUID, bout_id: uuid.UUID
+) -> tuple[UserRow | None, Parties | None]:
+    """The token's account and the bout's parties, in one round trip (None when missing)."""
+    row = await conn.fetchrow(_ACCESS, user_id, bout_id)
+    if row is None:
+        return None, None
+    parties = Parties(row[6], row[7], row[8]) if row[6] is not None else None
+    return user_of(row), parties
+
+
+# --- creating ------------------------------------------------------------------------------
+
+_INSERT_BOUT = f"""
+INSERT INTO bouts ({_BOUT.replace(", created_at, updated_at", "")})
+VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING created_at, updated_at
+"""
+_INSERT_ESCROWS = """
+INSERT INTO escrows (id, bout_id, kind, status, owner_address, destination_address,
+                     amount_drops, finish_after_ripple, cancel_after_ripple, condition_hex,
+                     preimage_ciphertext)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::escrow_kind[], $4::escrow_status[],
+                     $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[],
+                     $10::text[], $11::text[])
+"""
+
+
+async def insert_bout(conn: Connection, bout: BoutRow) -> None:
+    """Store a new bout and its escrows; the stored timestamps are set on `bout`."""
+    row = await conn.fetchrow(
+        _INSERT_BOUT,
+        bout.id,
+        bout.title,
+        bout.status.value,
+        bout.promoter_user_id,
+        bout.fighter_a_user_id,
+        bout.fighter_b_user_id,
+        bout.promoter_xrpl_address,
+        bout.event_at,
+        bout.finish_after_at,
+        bout.cancel_after_at,
+        bout.finish_after_ripple,
+        bout.cancel_after_ripple,
+    )
+    assert row is not None
+    bout.created_at, bout.updated_at = row[0], row[1]
+    escrows = bout.escrows
+    await conn.execute(
+        _INSERT_ESCROWS,
+        [e.id for e in escrows],
+        [e.bout_id for e in escrows],
+        [e.kind.value for e in escrows],
+        [e.status.value for e in escrows],
+        [e.owner_address for e in escrows],
+        [e.destination_address for e in escrows],
+        [e.amount_drops for e in escrows],
+        [e.finish_after_ripple for e in escrows],
+        [e.cancel_after_ripple for e in escrows],
+        [e.condition_hex for e in escrows],
+        [e.preimage_ciphertext for e in escrows],
+    )
+
+
+# --- reading one -----------------------------------------------------------------------------
+
+_BOUT_WITH_ESCROWS = f"""
+SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
+       {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))}
+FROM bouts b JOIN escrows e ON e.bout_id = b.id
+WHERE b.id = $1
+ORDER BY e.kind
+"""
+_LOCK_BOUT = f"SELECT {_BOUT} FROM bouts WHERE id = $1 FOR UPDATE"
+_LOCK_BOUT_IF_FREE = f"SELECT {_BOUT} FROM bouts WHERE id = $1 FOR UPDATE SKIP LOCKED"
+# Read after the lock. `hash_used`: whether any escrow move already used the transaction hash
+# (one ledger transaction settles one escrow move).
+_ESCROWS = f"""
+SELECT {_ESCROW},
+       EXISTS (SELECT 1 FROM escrows used WHERE used.create_tx_hash = $2
+                                             OR used.close_tx_hash = $2) AS hash_used
+FROM escrows WHERE bout_id = $1 ORDER BY kind
+"""
+
+
+async def load_bout(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
+    """The bout and its four escrows, as committed (no lock)."""
+    rows = await conn.fetch(_BOUT_WITH_ESCROWS, bout_id)
+    if not rows:
+        return None
+    bout = _bout(rows[0])
+    bout.escrows = [_escrow(row, _BOUT_FIELDS) for row in rows]
+    return bout
+
+
+async def lock_bout(
+    conn: Connection, bout_id: uuid.UUID, *, tx_hash: str | None = None, wait: bool = True
+) -> tuple[BoutRow, bool] | None:
+    """SELECT … FOR UPDATE on the bout, then its escrows: every confirm, reconcile recording,
+    result entry and withdrawal of a bout runs one at a time.
+
+    Returns the bout and whether `tx_hash` was already used by an escrow move; None when the
+    bout does not exist, or (`wait=False`) when another request holds it.
+    """
+    row = await conn.fetchrow(_LOCK_BOUT if wait else _LOCK_BOUT_IF_FREE, bout_id)
+    if row is None:
+        return None
+    bout = _bout(row)
+    escrows = await conn.fetch(_ESCROWS, bout_id, tx_hash)
+    bout.escrows = [_escrow(item) for item in escrows]
+    return bout, bool(escrows and escrows[0][_ESCROW_FIELDS])
+
+
+# --- changing one ----------------------------------------------------------------------------
+
+_SAVE_ESCROW = """
+UPDATE escrows SET status = $2, offer_sequence = $3, create_tx_hash = $4, close_tx_hash = $5,
+                   failure_code = $6, failure_reason = $7, updated_at = now()
+WHERE id = $1
+"""
+_SAVE_BOUT = """
+UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHERE id = $1
+RETURNING updated_at
+"""
+
+
+async def save_escrow(conn: Connection, escrow: EscrowRow) -> None:
+    """Store the escrow's status, ledger references and failure as they are now."""
+    await conn.execute(
+        _SAVE_ESCROW,
+        escrow.id,
+        escrow.status.value,
+        escrow.offer_sequence,
+        escrow.create_tx_hash,
+        escrow.close_tx_hash,
+        escrow.failure_code,
+        escrow.failure_reason,
+    )
+
+
+async def save_bout(conn: Connection, bout: BoutRow) -> None:
+    """Store the bout's status and outcome as they are now."""
+    bout.updated_at = await conn.fetchval(
+        _SAVE_BOUT, bout.id, bout.status.value, bout.outcome.value if bout.outcome else None
+    )
+
+
+_SIGNING_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+
+
+async def hold_signing_lock(conn: Connection, bout_id: uuid.UUID) -> None:
+    """Until the transaction ends, the requests that issue or withdraw the bout's sign requests
+    run one at a time (a transaction-scoped advisory lock, bounded by the lock timeout)."""
+    await conn.execute(_SIGNING_LOCK, f"prepare:{bout_id}")
+
+
+# --- views ---------------------------------------------------------------------------------
+
+# Each escrow with its newest sign request (the newest by insertion; ties by id).
+_ESCROWS_FOR_VIEW = f"""
+SELECT {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))},
+       s.payload_id, s.status, s.updated_at
+FROM escrows e
+LEFT JOIN LATERAL (
+    SELECT a.payload_id, a.status, a.updated_at FROM signing_attempts a
+    WHERE a.escrow_id = e.id ORDER BY a.created_at DESC, a.id DESC LIMIT 1
+) s ON true
+WHERE e.bout_id = ANY($1::uuid[])
+ORDER BY e.bout_id, e.kind
+"""
+
+ViewEscrows = dict[uuid.UUID, list[tuple[EscrowRow, LatestSigning | None]]]
+
+
+async def escrows_for_view(conn: Connection, bout_ids: list[uuid.UUID]) -> ViewEscrows:
+    """The escrows of these bouts with their newest sign requests, by bout."""
+    found: ViewEscrows = {bout_id: [] for bout_id in bout_ids}
+    if not bout_ids:
+        return found
+    for row in await conn.fetch(_ESCROWS_FOR_VIEW, bout_ids):
+        escrow = _escrow(row)
+        signing = (
+            LatestSigning(row[_ESCROW_FIELDS], row[_ESCROW_FIELDS + 1], row[_ESCROW_FIELDS + 2])
+            if row[_ESCROW_FIELDS] is not None
+            else None
+        )
+        found[escrow.bout_id].append((escrow, signing))
+    return found
+
+
+_BOUT_BY_ID = f"SELECT {_BOUT} FROM bouts WHERE id = $1"
+
+
+async def bout_only(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
+    """The bout row without its escrows."""
+    row = await conn.fetchrow(_BOUT_BY_ID, bout_id)
+    return _bout(row) if row is not None else None
+
+
+# --- pages ---------------------------------------------------------------------------------
+# Newest first by (created_at, id), a keyset page at a time; each statement is served by its
+# own index (migration 0005), so a page costs the same a thousand pages deep.
+
+_ORDER = "ORDER BY created_at DESC, id DESC"
+_BEFORE = "(created_at, id) < ($2, $3)"
+_PAGE_ALL = f"SELECT {_BOUT} FROM bouts WHERE (created_at, id) < ($1, $2) {_ORDER} LIMIT $3"
+_PAGE_ALL_IN_STATUS = (
+    f"SELECT {_BOUT} FROM bouts WHERE status = $4 AND (created_at, id) < ($1, $2) {_ORDER} LIMIT $3"
+)
+_PAGE_PROMOTER = (
+    f"SELECT {_BOUT} FROM bouts WHERE promoter_user_id = $1 AND {_BEFORE} {_ORDER} LIMIT $4"
+)
+_PAGE_PROMOTER_IN_STATUS = (
+    f"SELECT {_BOUT} FROM bouts WHERE promoter_user_id = $1 AND status = $5 AND {_BEFORE}"
+    f" {_ORDER} LIMIT $4"
+)
+# A fighter is in one corner or the other (never both): two ordered index scans, merged.
+_PAGE_FIGHTER = f"""
+SELECT {_BOUT} FROM (
+    (SELECT {_BOUT} FROM bouts WHERE fighter_a_user_id = $1 AND {_BEFORE} {_ORDER} LIMIT $4)
+    UNION ALL
+    (SELECT {_BOUT} FROM bouts WHERE fighter_b_user_id = $1 AND {_BEFORE} {_ORDER} LIMIT $4)
+) AS page {_ORDER} LIMIT $4
+"""
+_PAGE_FIGHTER_IN_STATUS = f"""
+SELECT {_BOUT} FROM (
+    (SELECT {_BOUT} FROM bouts WHERE fighter_a_user_id = $1 AND status = $5 AND {_BEFORE}
+     {_ORDER} LIMIT $4)
+    UNION ALL
+    (SELECT {_BOUT} FROM bouts WHERE fighter_b_user_id = $1 AND status = $5 AND {_BEFORE}
+     {_ORDER} LIMIT $4)
+) AS page {_ORDER} LIMIT $4
+"""
+
+
+async def page(
+    conn: Connection,
+    *,
+    scope: str,
+    user_id: uuid.UUID,
+    status: BoutStatus | None,
+    before: tuple[datetime, uuid.UUID],
+    limit: int,
+) -> list[BoutRow]:
+    """Up to `limit` bouts of the scope (`all`, `promoter`, `fighter`) before the keyset."""
+    rows: list[asyncpg.Record]
+    if scope == "all":
+        if status is None:
+            rows = await conn.fetch(_PAGE_ALL, *before, limit)
+        else:
+            rows = await conn.fetch(_PAGE_ALL_IN_STATUS, *before, limit, status.value)
+    else:
+        query = {
+            ("promoter", False): _PAGE_PROMOTER,
+            ("promoter", True): _PAGE_PROMOTER_IN_STATUS,
+            ("fighter", False): _PAGE_FIGHTER,
+            ("fighter", True): _PAGE_FIGHTER_IN_STATUS,
+        }[(scope, status is not None)]
+        extra = (status.value,) if status is not None else ()
+        rows = await conn.fetch(query, user_id, *before, limit, *extra)
+    return [_bout(row) for row in rows]

@@ -1,0 +1,80 @@
+"""Recording what became of a sign request, under its bout's lock: the one step the reconcile
+route, Xaman's webhook and the reconcile worker all take (`OutcomeRecorder`).
+
+The signing side records the outcome on its attempt; this module adds what it means for the
+escrow — a decline or expiry of its newest attempt shows as the escrow's failure, a signature
+clears such a failure — without ever moving an escrow's or a bout's status.
+"""
+
+from __future__ import annotations
+
+from ringledger.audit.service import Actor
+from ringledger.bouts import queries
+from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.records import BoutRow, EscrowRow
+from ringledger.core.db import Tx
+from ringledger.signing import queries as signing_queries
+from ringledger.signing import service as signing_service
+from ringledger.signing.interface import PayloadOutcome, RecordResult
+from ringledger.signing.models import SigningStatus
+from ringledger.signing.queries import AttemptRow
+from ringledger.signing.service import Recorded
+
+
+async def lock_for(tx: Tx, attempt: AttemptRow, *, wait: bool) -> BoutRow | None:
+    """The attempt's bout, locked; None when another request holds it and `wait` is off."""
+    locked = await queries.lock_bout(tx.conn, attempt.bout_id, wait=wait)
+    if locked is None:
+        if wait:
+            raise BoutNotFound("No such bout.")
+        return None
+    return locked[0]
+
+
+async def record_locked(
+    tx: Tx, bout: BoutRow, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor
+) -> RecordResult:
+    """With `bout` locked: re-read the attempt (another path may have been first), record."""
+    current = await signing_queries.by_id(tx.conn, attempt.id)
+    assert current is not None
+    before = current.status.value
+    escrow = bout.escrow_by_id(current.escrow_id)
+    recorded = await signing_service.record(
+        tx, attempt=current, escrow_kind=escrow.kind.value, outcome=outcome, actor=actor
+    )
+    # The caller's copy now says what is stored (a webhook may have recorded it first).
+    attempt.status, attempt.tx_hash = current.status, current.tx_hash
+    if recorded is None:
+        return RecordResult("unchanged", escrow_kind=escrow.kind.value, before=before, after=before)
+    if recorded.newest:
+        await _mark_escrow(tx, escrow, recorded)
+    return RecordResult(
+        "recorded",
+        escrow_kind=escrow.kind.value,
+        before=before,
+        after=recorded.status.value,
+        failure_code=recorded.failure[0] if recorded.failure else None,
+    )
+
+
+async def record_outcome(
+    tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor, *, wait: bool
+) -> RecordResult:
+    """`OutcomeRecorder`: lock the bout (or find it busy), then record."""
+    bout = await lock_for(tx, attempt, wait=wait)
+    if bout is None:
+        return RecordResult("busy")
+    return await record_locked(tx, bout, attempt, outcome, actor)
+
+
+async def _mark_escrow(tx: Tx, escrow: EscrowRow, recorded: Recorded) -> None:
+    if recorded.failure is not None:
+        escrow.failure_code, escrow.failure_reason = recorded.failure
+    elif (
+        recorded.status == SigningStatus.SIGNED
+        and escrow.failure_code in signing_service.SIGNING_FAILURES
+    ):
+        escrow.failure_code = escrow.failure_reason = None
+    else:
+        return
+    await queries.save_escrow(tx.conn, escrow)

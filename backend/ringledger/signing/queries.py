@@ -1,0 +1,215 @@
+"""The statements of sign requests (signing attempts), each beside the function that runs it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from ringledger.core.db import Connection
+from ringledger.signing.models import SigningPhase, SigningStatus
+
+
+@dataclass(slots=True)
+class AttemptRow:
+    id: uuid.UUID
+    escrow_id: uuid.UUID
+    bout_id: uuid.UUID
+    phase: SigningPhase
+    mode: str
+    payload_id: str
+    identifier: str
+    status: SigningStatus
+    expires_at: datetime
+    tx_hash: str | None
+    status_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+_ATTEMPT = (
+    "id, escrow_id, bout_id, phase, mode, payload_id, identifier, status, expires_at, tx_hash,"
+    " status_reason, created_at, updated_at"
+)
+
+
+def _attempt(row: asyncpg.Record) -> AttemptRow:
+    values = list(row)
+    values[3], values[7] = SigningPhase(values[3]), SigningStatus(values[7])
+    return AttemptRow(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttempt:
+    """A sign request just issued, to be stored."""
+
+    escrow_id: uuid.UUID
+    mode: str
+    payload_id: str
+    identifier: str
+    deep_link_url: str
+    qr_png_url: str
+    websocket_status_url: str
+    expires_at: datetime
+
+
+# clock_timestamp(), not now(): prepares of a bout queue on a lock, so only the wall clock at
+# insert orders attempts the way they were really issued ("the newest attempt").
+_INSERT = """
+INSERT INTO signing_attempts
+    (id, escrow_id, bout_id, phase, mode, payload_id, identifier, status, deep_link_url,
+     qr_png_url, websocket_status_url, expires_at, created_at)
+SELECT id, escrow_id, $3, $4, mode, payload_id, identifier, 'open', deep_link_url, qr_png_url,
+       websocket_status_url, expires_at, clock_timestamp()
+FROM unnest($1::uuid[], $2::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[], $11::timestamptz[])
+     AS issued(id, escrow_id, mode, payload_id, identifier, deep_link_url, qr_png_url,
+               websocket_status_url, expires_at)
+"""
+
+
+async def insert(
+    conn: Connection, *, bout_id: uuid.UUID, phase: SigningPhase, attempts: list[NewAttempt]
+) -> list[uuid.UUID]:
+    """Store the attempts (status open); their ids, in order."""
+    ids = [uuid.uuid4() for _ in attempts]
+    await conn.execute(
+        _INSERT,
+        ids,
+        [a.escrow_id for a in attempts],
+        bout_id,
+        phase.value,
+        [a.mode for a in attempts],
+        [a.payload_id for a in attempts],
+        [a.identifier for a in attempts],
+        [a.deep_link_url for a in attempts],
+        [a.qr_png_url for a in attempts],
+        [a.websocket_status_url for a in attempts],
+        [a.expires_at for a in attempts],
+    )
+    return ids
+
+
+_FIND = f"""
+SELECT {_ATTEMPT} FROM signing_attempts
+WHERE payload_id = $1 AND escrow_id = $2 AND phase = $3
+"""
+_BY_PAYLOAD = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE payload_id = $1"
+_BY_ID = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE id = $1"
+
+
+async def find(
+    conn: Connection, *, payload_id: str, escrow_id: uuid.UUID, phase: SigningPhase
+) -> AttemptRow | None:
+    row = await conn.fetchrow(_FIND, payload_id, escrow_id, phase.value)
+    return _attempt(row) if row is not None else None
+
+
+async def by_payload(conn: Connection, payload_id: str) -> AttemptRow | None:
+    row = await conn.fetchrow(_BY_PAYLOAD, payload_id)
+    return _attempt(row) if row is not None else None
+
+
+async def by_id(conn: Connection, attempt_id: uuid.UUID) -> AttemptRow | None:
+    row = await conn.fetchrow(_BY_ID, attempt_id)
+    return _attempt(row) if row is not None else None
+
+
+_IS_NEWEST = """
+SELECT NOT EXISTS (
+    SELECT 1 FROM signing_attempts newer
+    WHERE newer.escrow_id = $1 AND newer.phase = $2
+      AND (newer.created_at, newer.id) > ($3, $4)
+)
+"""
+
+
+async def is_newest(conn: Connection, attempt: AttemptRow) -> bool:
+    """Whether no later attempt of the same escrow and phase exists."""
+    newest: bool = await conn.fetchval(
+        _IS_NEWEST, attempt.escrow_id, attempt.phase.value, attempt.created_at, attempt.id
+    )
+    return newest
+
+
+_SAVE = """
+UPDATE signing_attempts SET status = $2, tx_hash = $3, status_reason = $4, updated_at = now()
+WHERE id = $1
+RETURNING updated_at
+"""
+
+
+async def save(conn: Connection, attempt: AttemptRow) -> None:
+    """Store the attempt's status, transaction hash and reason as they are now."""
+    attempt.updated_at = await conn.fetchval(
+        _SAVE, attempt.id, attempt.status.value, attempt.tx_hash, attempt.status_reason
+    )
+
+
+_OPEN_OTHERS = """
+SELECT payload_id FROM signing_attempts
+WHERE escrow_id = ANY($1::uuid[]) AND status = 'open' AND NOT (payload_id = ANY($2::text[]))
+"""
+
+
+async def open_others(
+    conn: Connection, *, escrow_ids: list[uuid.UUID], keep: list[str]
+) -> list[str]:
+    """Payload ids of the still-open attempts of these escrows, but those in `keep`."""
+    return [row[0] for row in await conn.fetch(_OPEN_OTHERS, escrow_ids, keep)]
+
+
+_OF_BOUT = f"""
+SELECT {_ATTEMPT} FROM signing_attempts
+WHERE bout_id = $1 AND phase = $2 AND status = $3
+ORDER BY created_at, id
+"""
+_ALL_OF_BOUT = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE bout_id = $1 ORDER BY created_at, id"
+
+
+async def of_bout(
+    conn: Connection,
+    *,
+    bout_id: uuid.UUID,
+    phase: SigningPhase | None = None,
+    status: SigningStatus | None = None,
+) -> list[AttemptRow]:
+    """A bout's attempts, oldest first: all of them, or those of one phase in one status."""
+    if phase is None or status is None:
+        rows = await conn.fetch(_ALL_OF_BOUT, bout_id)
+    else:
+        rows = await conn.fetch(_OF_BOUT, bout_id, phase.value, status.value)
+    return [_attempt(row) for row in rows]
+
+
+# The reconcile worker's walk: open attempts, oldest first, only the newest of each escrow and
+# phase (a newer prepare superseded and withdrew the others), none another worker holds.
+_CLAIM_OPEN = f"""
+SELECT {_ATTEMPT} FROM signing_attempts a
+WHERE a.status = 'open' AND (a.created_at, a.id) > ($1, $2)
+  AND NOT EXISTS (
+      SELECT 1 FROM signing_attempts newer
+      WHERE newer.escrow_id = a.escrow_id AND newer.phase = a.phase
+        AND newer.created_at > a.created_at
+  )
+ORDER BY a.created_at, a.id
+LIMIT $3
+FOR UPDATE OF a SKIP LOCKED
+"""
+_COUNT_OPEN = "SELECT count(*) FROM signing_attempts WHERE status = 'open'"
+# Before any attempt there is.
+FIRST = (datetime(1970, 1, 1, tzinfo=UTC), uuid.UUID(int=0))
+
+
+async def claim_open(
+    conn: Connection, *, after: tuple[datetime, uuid.UUID], limit: int
+) -> list[AttemptRow]:
+    """The next open attempts after the keyset, locked until commit (skipping held ones)."""
+    return [_attempt(row) for row in await conn.fetch(_CLAIM_OPEN, *after, limit)]
+
+
+async def count_open(conn: Connection) -> int:
+    total: int = await conn.fetchval(_COUNT_OPEN)
+    return total

@@ -1,0 +1,55 @@
+"""The package layering, read from the source: `core` knows no domain; the outside systems
+(`signing`, `ledger`) never reach into the lifecycle (`bouts`) that calls them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.no_db
+
+PACKAGE = Path(__file__).resolve().parents[2] / "ringledger"
+DOMAINS = {"audit", "auth", "bouts", "fighters", "idempotency", "ledger", "signing", "cli", "web"}
+# package -> the ringledger packages it must never import
+FORBIDDEN = {
+    "core": DOMAINS | {"main", "schema"},
+    "signing": {"bouts", "cli", "main"},
+    "ledger": {"bouts", "signing", "cli", "main"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The first component below `ringledger` of every module `path` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        found.update(
+            name.split(".")[1]
+            for name in names
+            if name.startswith("ringledger.") and len(name.split(".")) > 1
+        )
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_what_it_may(package: str) -> None:
+    offences = [
+        f"{path.relative_to(PACKAGE)} imports ringledger.{name}"
+        for path in sorted((PACKAGE / package).rglob("*.py"))
+        for name in imported_packages(path) & FORBIDDEN[package]
+    ]
+    assert offences == []
+
+
+def test_the_reader_sees_imports() -> None:
+    """The check would find an offence (it is not vacuous)."""
+    bouts_imports = set()
+    for path in (PACKAGE / "bouts").rglob("*.py"):
+        bouts_imports |= imported_packages(path)
+    assert {"core", "signing", "ledger", "audit"} <= bouts_imports
