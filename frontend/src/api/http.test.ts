@@ -94,7 +94,9 @@ describe("errors become readable", () => {
     const error = await failure(http.request("POST", "/auth/login", { body: {} }));
     expect(error.status).toBe(429);
     expect(error.retryAfterSeconds).toBe(42);
-    expect(error.headline).toBe("Too many failed logins, try again in 42 s.");
+    // The general sentence: which throttle it was depends on the form (see CodeSentences).
+    expect(error.headline).toBe("Too many attempts; try again in 42 seconds.");
+    expect(error.lines).toEqual(["Too many attempts; try again in 42 seconds."]);
   });
 
   test("validation errors name each field", async () => {
