@@ -2,9 +2,10 @@
  * The whole bout lifecycle in a real Chromium against a real backend (embedded database, stub
  * Xaman, stub ledger): two fighters, a promoter and an admin, including a declined signing and
  * a confirm the ledger rejects; then a draw through both show payouts and both bonus refunds,
- * and a draft withdrawn (and one whose withdrawal is refused). Every page runs under the
- * service's Content-Security-Policy; a violation fails the test it happened in. Screenshots of
- * each main screen go to test-output/screenshots.
+ * a draft withdrawn (and one whose withdrawal is refused), and a password change that ends
+ * every session of the account. Every page runs under the service's Content-Security-Policy; a
+ * violation fails the test it happened in. Screenshots of each main screen go to
+ * test-output/screenshots.
  */
 
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -570,6 +571,85 @@ describe("withdrawing a draft bout", () => {
   });
 });
 
+describe("changing a password", () => {
+  const NEW_PASSWORD = "a fresh password for Blake";
+
+  test("a wrong current password is refused without ending the session; then it changes", async () => {
+    // Blake is signed in on another device too: that session must end with this one.
+    const elsewhere = watch(await newActor(browser));
+    await signIn(elsewhere.page, site.url, FIGHTER_B.email);
+    await elsewhere.page.getByRole("heading", { name: "Fighter profile" }).waitFor();
+
+    const fighter = watch(await newActor(browser));
+    const { page } = fighter;
+    await signIn(page, site.url, FIGHTER_B.email);
+    const oldToken = (await storedItems(page))["ringledger.access_token"];
+    expect(oldToken).toBeTruthy();
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Change password" })
+      .click();
+    await page.getByRole("heading", { name: "Change password" }).waitFor();
+    const form = page.locator("form");
+
+    await form.getByLabel("Current password").fill("not my password at all");
+    await form.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+    await form.getByLabel("Repeat new password").fill(NEW_PASSWORD);
+    await screenshot(page, "30-change-password");
+    await form.getByRole("button", { name: "Change password" }).click();
+    const refusal = form.getByRole("alert");
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain("The current password is not correct.");
+    // A wrong current password is not a session end: same screen, still signed in.
+    expect(await page.getByRole("heading", { name: "Change password" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+    expect((await storedItems(page))["ringledger.access_token"]).toBe(oldToken);
+    expect(await form.getByLabel("Current password").inputValue()).toBe("");
+    await screenshot(page, "31-change-password-wrong-current");
+    a11y["change password refused"] = await accessibilityProblems(page);
+
+    await form.getByLabel("Current password").fill(PASSWORD);
+    await form.getByRole("button", { name: "Change password" }).click();
+
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const notice = page.getByRole("status");
+    expect(await notice.innerText()).toBe(
+      "Your password was changed and every session of your account was signed out, this one " +
+        "too. Sign in with the new password.",
+    );
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    expect(
+      Object.keys(await storedItems(page)).filter((key) => key.startsWith("ringledger.")),
+    ).toEqual([]);
+    await screenshot(page, "32-password-changed-sign-in");
+
+    // The old token no longer works: not for the service…
+    const me = await fetch(`${backend.baseUrl}/auth/me`, {
+      headers: { Authorization: `Bearer ${oldToken}` },
+    });
+    expect(me.status).toBe(401);
+    expect(((await me.json()) as { code: string }).code).toBe("token_invalid");
+    // …nor on the other device, whose next page load finds its session ended.
+    await elsewhere.page.reload();
+    await elsewhere.page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await elsewhere.page.getByText("Your session has ended. Please sign in again.").waitFor();
+    await elsewhere.context.close();
+
+    // The old password is refused; the new one signs in.
+    await page.getByLabel("Email").fill(FIGHTER_B.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    const wrong = page.getByRole("alert");
+    await wrong.waitFor();
+    expect(await wrong.innerText()).toContain("The email or password is not right.");
+    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("heading", { name: "Fighter profile" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await fighter.context.close();
+  });
+});
+
 describe("across every screen", () => {
   test("no page threw an uncaught error", () => {
     expect(pageErrors).toEqual([]);
@@ -589,6 +669,7 @@ describe("across every screen", () => {
         "withdraw confirmation",
         "withdrawn bout",
         "refused withdrawal",
+        "change password refused",
       ].sort(),
     );
     expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((screen) => [screen, []])));

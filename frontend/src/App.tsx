@@ -4,6 +4,7 @@ import type { Meta, Role, UserOut } from "./api/client";
 import { BoutDetail } from "./screens/bout/BoutDetail";
 import { BoutList } from "./screens/bouts/BoutList";
 import { NewBout } from "./screens/bouts/NewBout";
+import { ChangePassword } from "./screens/auth/ChangePassword";
 import { SignIn } from "./screens/auth/SignIn";
 import { SignUp } from "./screens/auth/SignUp";
 import { FighterProfile } from "./screens/fighter/FighterProfile";
@@ -75,6 +76,8 @@ function Screen({ route }: { route: Route }): ReactNode {
       return <SignUp />;
     case "profile":
       return <FighterProfile />;
+    case "password":
+      return <ChangePassword />;
     case "bouts":
       return <BoutList />;
     case "newBout":
@@ -128,6 +131,9 @@ function Header() {
                 <a href={hrefFor({ name: "profile" })}>Profile</a>
               </li>
             ) : null}
+            <li>
+              <a href={hrefFor({ name: "password" })}>Change password</a>
+            </li>
           </ul>
           <span className="who" title={user.email}>
             {ROLE_NAMES[user.role]} · <span className="who-email">{user.email}</span>

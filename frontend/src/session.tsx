@@ -16,6 +16,11 @@ export interface Session {
   notice: string | null;
   signIn(email: string, password: string): Promise<UserOut>;
   signOut(notice?: string | null): void;
+  /**
+   * Change the password, then sign out here: the service has revoked every token of the account,
+   * this tab's too. Rejects with the service's refusal (and stays signed in) otherwise.
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -36,6 +41,9 @@ export function createApi(onUnauthorized: () => void): RingLedgerApi {
 }
 
 const SESSION_ENDED = "Your session has ended. Please sign in again.";
+export const PASSWORD_CHANGED =
+  "Your password was changed and every session of your account was signed out, this one too. " +
+  "Sign in with the new password.";
 
 interface ProviderProps {
   children: ReactNode;
@@ -94,9 +102,17 @@ export function SessionProvider({ children, api: given }: ProviderProps) {
     [api],
   );
 
+  const changePassword = useCallback(
+    async (currentPassword: string, newPassword: string) => {
+      await api.changePassword({ current_password: currentPassword, new_password: newPassword });
+      signOut(PASSWORD_CHANGED);
+    },
+    [api, signOut],
+  );
+
   const value = useMemo<Session>(
-    () => ({ api, meta, user, loading, notice, signIn, signOut }),
-    [api, meta, user, loading, notice, signIn, signOut],
+    () => ({ api, meta, user, loading, notice, signIn, signOut, changePassword }),
+    [api, meta, user, loading, notice, signIn, signOut, changePassword],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

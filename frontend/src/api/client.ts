@@ -14,6 +14,7 @@ export type UserOut = Schemas["UserOut"];
 export type Role = UserOut["role"];
 export type TokenOut = Schemas["TokenOut"];
 export type RegisterRequest = Schemas["RegisterRequest"];
+export type PasswordChangeRequest = Schemas["PasswordChangeRequest"];
 export type ProfileIn = Schemas["ProfileIn"];
 export type ProfileOut = Schemas["ProfileOut"];
 export type FighterOut = Schemas["FighterOut"];
@@ -53,7 +54,9 @@ type Answer<O> = O extends { responses: infer R }
     ? JsonOf<R[200]>
     : 201 extends keyof R
       ? JsonOf<R[201]>
-      : never
+      : 204 extends keyof R
+        ? void
+        : never
   : never;
 type BodyOf<O> = O extends { requestBody?: infer R }
   ? [NonNullable<R>] extends [never]
@@ -144,6 +147,14 @@ export class RingLedgerApi {
 
   me() {
     return this.call("get", "/auth/me", {});
+  }
+
+  /**
+   * `204` with no body. Every token issued to the account before, this one included, stops
+   * working at once; the caller signs out (see `Session.changePassword`).
+   */
+  changePassword(body: PasswordChangeRequest): Promise<void> {
+    return this.call("post", "/auth/password", { body });
   }
 
   myProfile() {

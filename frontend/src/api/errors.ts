@@ -22,6 +22,8 @@ const BODY_FIELDS = new Set(["detail", "code", "failure_code", "errors", "reques
 const FIELD_LABELS: Record<string, string> = {
   email: "Email",
   password: "Password",
+  current_password: "Current password",
+  new_password: "New password",
   role: "Role",
   display_name: "Display name",
   xrpl_address: "XRPL address",
@@ -65,13 +67,31 @@ export function runbookGuidance(failureCode: string | null | undefined): string 
   return RUNBOOK_GUIDANCE[failureCode] ?? null;
 }
 
+function counted(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}
+
+/** A Retry-After in words, rounded up: "45 seconds", "15 minutes", "1 hour". */
+export function describeWait(seconds: number): string {
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 120) return counted(whole, "second");
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 120) return counted(minutes, "minute");
+  return counted(Math.ceil(minutes / 60), "hour");
+}
+
+/** When to try again: "in 15 minutes", or "later" when the service named no wait. */
+export function retryWhen(retryAfterSeconds: number | null): string {
+  return retryAfterSeconds === null ? "later" : `in ${describeWait(retryAfterSeconds)}`;
+}
+
 /** One human sentence per machine code; `null` when the server's own detail says enough. */
 export function sentenceForCode(code: string, retryAfterSeconds: number | null): string | null {
   switch (code) {
     case "rate_limited":
-      return retryAfterSeconds === null
-        ? "Too many failed logins, try again later."
-        : `Too many failed logins, try again in ${retryAfterSeconds} s.`;
+      // Failed logins, registrations from one address, wrong current passwords: the forms that
+      // meet it say which (see `CodeSentences`).
+      return `Too many attempts; try again ${retryWhen(retryAfterSeconds)}.`;
     case "credentials_invalid":
       return "The email or password is not right.";
     case "not_authenticated":
@@ -127,6 +147,10 @@ export function sentenceForCode(code: string, retryAfterSeconds: number | null):
       return "The service hit an unexpected error.";
     case "not_ready":
       return "The service is not ready (database unavailable).";
+    case "database_unavailable":
+      return `The database could not be reached; nothing was stored. Try again ${retryWhen(retryAfterSeconds)}.`;
+    case "database_busy":
+      return `The records are busy with another request; nothing was stored. Try again ${retryWhen(retryAfterSeconds)}.`;
     case "network_error":
       return "The service could not be reached. Check your connection and try again.";
     default:
@@ -147,7 +171,16 @@ const DETAIL_ADDS_NOTHING = new Set([
   "xrpl_address_taken",
   "validation_error",
   "network_error",
+  "database_unavailable",
+  "database_busy",
 ]);
+
+/**
+ * A form's own sentence for codes whose meaning depends on the form: `rate_limited` is too many
+ * failed logins on sign-in but too many registrations on sign-up, and `credentials_invalid` on a
+ * password change is the current password, not the email.
+ */
+export type CodeSentences = Readonly<Partial<Record<string, (error: ApiError) => string>>>;
 
 /** An error answer from the API (or a failure to reach it), ready to be shown. */
 export class ApiError extends Error {
@@ -184,13 +217,26 @@ export class ApiError extends Error {
 
   /** The headline: our sentence for the code, or the server's detail when we have none. */
   get headline(): string {
-    return sentenceForCode(this.code, this.retryAfterSeconds) ?? this.detail;
+    return this.headlineIn();
   }
 
   /** Everything worth showing, one sentence per line, without repeating the headline. */
   get lines(): string[] {
-    const lines = [this.headline];
-    if (this.detail && this.detail !== this.headline && !DETAIL_ADDS_NOTHING.has(this.code)) {
+    return this.linesIn();
+  }
+
+  /** The headline as a form words it: its own sentence for the code, else the general one. */
+  headlineIn(sentences: CodeSentences = {}): string {
+    const own = sentences[this.code];
+    if (own) return own(this);
+    return sentenceForCode(this.code, this.retryAfterSeconds) ?? this.detail;
+  }
+
+  /** `lines`, with the headline as a form words it. */
+  linesIn(sentences: CodeSentences = {}): string[] {
+    const headline = this.headlineIn(sentences);
+    const lines = [headline];
+    if (this.detail && this.detail !== headline && !DETAIL_ADDS_NOTHING.has(this.code)) {
       lines.push(this.detail);
     }
     for (const problem of this.fieldProblems) lines.push(describeFieldProblem(problem));
@@ -233,8 +279,8 @@ export function fallbackBody(status: number): ErrorBody {
 }
 
 /** Lines for any thrown value, so screens never show a raw object. */
-export function errorLines(error: unknown): string[] {
-  if (error instanceof ApiError) return error.lines;
+export function errorLines(error: unknown, sentences: CodeSentences = {}): string[] {
+  if (error instanceof ApiError) return error.linesIn(sentences);
   if (error instanceof Error && error.message) return [error.message];
   return ["Something went wrong."];
 }

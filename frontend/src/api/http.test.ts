@@ -94,7 +94,9 @@ describe("errors become readable", () => {
     const error = await failure(http.request("POST", "/auth/login", { body: {} }));
     expect(error.status).toBe(429);
     expect(error.retryAfterSeconds).toBe(42);
-    expect(error.headline).toBe("Too many failed logins, try again in 42 s.");
+    // The general sentence: which throttle it was depends on the form (see CodeSentences).
+    expect(error.headline).toBe("Too many attempts; try again in 42 seconds.");
+    expect(error.lines).toEqual(["Too many attempts; try again in 42 seconds."]);
   });
 
   test("validation errors name each field", async () => {
@@ -167,6 +169,48 @@ describe("errors become readable", () => {
     // A wrong password is not a lost session.
     await failure(http.request("POST", "/auth/login", { body: {} }));
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
+  });
+
+  test("only the three session codes end a session; a wrong current password does not", async () => {
+    const refusals: Array<[number, string]> = [
+      [401, "not_authenticated"],
+      [401, "token_invalid"],
+      [401, "token_expired"],
+      [401, "credentials_invalid"],
+      [403, "forbidden"],
+      [422, "validation_error"],
+      [429, "rate_limited"],
+    ];
+    const ended: string[] = [];
+    for (const [status, code] of refusals) {
+      const { http, onUnauthorized } = client({
+        "POST /auth/password": () => json(status, { detail: "No.", code }),
+      });
+      await failure(http.request("POST", "/auth/password", { body: {} }));
+      if (onUnauthorized.mock.calls.length > 0) ended.push(code);
+    }
+    expect(ended).toEqual(["not_authenticated", "token_invalid", "token_expired"]);
+  });
+
+  test("a refusal of a token the tab no longer holds ends nothing", async () => {
+    let answer: (response: Response) => void = () => undefined;
+    const { http, onUnauthorized } = client({
+      "GET /auth/me": () => new Promise<Response>((resolve) => (answer = resolve)),
+    });
+    const pending = failure(http.request("GET", "/auth/me"));
+    // Signed out (or signed in anew) while the request was on its way.
+    http.tokens.set("token-2");
+    answer(json(401, { detail: "Revoked.", code: "token_invalid" }));
+    expect((await pending).code).toBe("token_invalid");
+    expect(onUnauthorized).not.toHaveBeenCalled();
+
+    // Nor does a 401 to a request sent without any token: there was no session to end.
+    const anonymous = client(
+      { "GET /auth/me": () => json(401, { detail: "No.", code: "not_authenticated" }) },
+      null,
+    );
+    await failure(anonymous.http.request("GET", "/auth/me"));
+    expect(anonymous.onUnauthorized).not.toHaveBeenCalled();
   });
 });
 

@@ -72,10 +72,9 @@ export class HttpClient {
     return `${this.baseUrl}${path}${search ? `?${search}` : ""}`;
   }
 
-  headers(options: RequestOptions): Headers {
+  headers(options: RequestOptions, token: string | null = this.tokens.get()): Headers {
     const headers = new Headers({ Accept: "application/json" });
     if (options.body !== undefined) headers.set("Content-Type", "application/json");
-    const token = this.tokens.get();
     if (token) headers.set("Authorization", `Bearer ${token}`);
     for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     return headers;
@@ -83,11 +82,12 @@ export class HttpClient {
 
   /** Send one request; resolve with the parsed JSON body or reject with an `ApiError`. */
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
-    const init: RequestInit = { method, headers: this.headers(options) };
+    const token = this.tokens.get();
+    const init: RequestInit = { method, headers: this.headers(options, token) };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
     if (options.signal) init.signal = options.signal;
     const response = await this.sendWithRetries(this.url(path, options.query), init, options);
-    return this.read<T>(response);
+    return this.read<T>(response, token);
   }
 
   private async sendWithRetries(
@@ -112,7 +112,7 @@ export class HttpClient {
     }
   }
 
-  private async read<T>(response: Response): Promise<T> {
+  private async read<T>(response: Response, sentToken: string | null): Promise<T> {
     const text = await response.text();
     let parsed: unknown = undefined;
     if (text) {
@@ -129,7 +129,17 @@ export class HttpClient {
       body,
       parseRetryAfter(response.headers.get("Retry-After")),
     );
-    if (response.status === 401 && SESSION_CODES.has(error.code)) this.onUnauthorized?.();
+    // Only the session that sent the request can have ended here. A refusal of a token this tab
+    // no longer holds (signed out meanwhile, or already replaced by a new sign-in) ends nothing,
+    // and must not replace the notice of the sign-out that dropped it.
+    if (
+      response.status === 401 &&
+      SESSION_CODES.has(error.code) &&
+      sentToken !== null &&
+      this.tokens.get() === sentToken
+    ) {
+      this.onUnauthorized?.();
+    }
     return Promise.reject(error);
   }
 }

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change the password; every token issued before stops working (sign in again).
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/register": {
         parameters: {
             query?: never;
@@ -55,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create a promoter or fighter account.
+         * @description Create a promoter or fighter account (a few per client address and hour).
          */
         post: operations["register"];
         delete?: never;
@@ -421,7 +441,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready when the database answers and its schema is at the code's migration head.
+         * @description Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
+         *     the XRPL node says it follows XRPL_NETWORK; the modes say what is real.
          */
         get: operations["readyz"];
         put?: never;
@@ -824,6 +845,13 @@ export interface components {
             /** Xrpl Network */
             xrpl_network: string;
         };
+        /** PasswordChangeRequest */
+        PasswordChangeRequest: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
         /** PayoutConfirmOut */
         PayoutConfirmOut: {
             /**
@@ -954,6 +982,12 @@ export interface components {
              * @constant
              */
             database: "ok";
+            /**
+             * Ledger
+             * @description verified: the XRPL node said it follows xrpl_network.
+             * @enum {string}
+             */
+            ledger: "stub" | "verified";
             /** Migrations */
             migrations: string;
             /**
@@ -962,6 +996,20 @@ export interface components {
              * @constant
              */
             status: "ready";
+            /**
+             * Xaman Mode
+             * @description stub: nothing is signed for real.
+             * @enum {string}
+             */
+            xaman_mode: "stub" | "api";
+            /**
+             * Xrpl Mode
+             * @description stub: confirms trust the evidence clients send (never in production).
+             * @enum {string}
+             */
+            xrpl_mode: "stub" | "rpc";
+            /** Xrpl Network */
+            xrpl_network: string;
         };
         /** ReconcileOut */
         ReconcileOut: {
@@ -1328,6 +1376,82 @@ export interface operations {
             };
         };
     };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error or deterministic confirm failure */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed logins (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -1379,6 +1503,15 @@ export interface operations {
             };
             /** @description Validation error or deterministic confirm failure */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed logins (see Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,9 +1,16 @@
-import { errorLines } from "../api/errors";
+import { errorLines, type CodeSentences } from "../api/errors";
+
+interface ErrorNoticeProps {
+  error: unknown;
+  title?: string;
+  /** The form's own sentences for codes that mean something particular there. */
+  sentences?: CodeSentences;
+}
 
 /** An error in words: one sentence per line, announced to screen readers. */
-export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
+export function ErrorNotice({ error, title, sentences }: ErrorNoticeProps) {
   if (error === null || error === undefined) return null;
-  const [headline, ...rest] = errorLines(error);
+  const [headline, ...rest] = errorLines(error, sentences);
   return (
     <div className="notice notice-error" role="alert">
       {title ? <p className="notice-title">{title}</p> : null}

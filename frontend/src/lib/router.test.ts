@@ -10,6 +10,7 @@ describe("hash routes", () => {
     ["#/sign-in", { name: "signIn" }],
     ["#/sign-up/", { name: "signUp" }],
     ["#/profile", { name: "profile" }],
+    ["#/account/password", { name: "password" }],
     ["#/bouts", { name: "bouts" }],
     ["#/bouts/new", { name: "newBout" }],
     [`#/bouts/${BOUT.toUpperCase()}`, { name: "bout", boutId: BOUT }],
@@ -19,7 +20,11 @@ describe("hash routes", () => {
   });
 
   test("links stay in the fragment, never on the API's paths", () => {
-    for (const route of [{ name: "bouts" }, { name: "bout", boutId: BOUT }] as Route[]) {
+    for (const route of [
+      { name: "bouts" },
+      { name: "password" },
+      { name: "bout", boutId: BOUT },
+    ] as Route[]) {
       const href = hrefFor(route);
       expect(href.startsWith("#/")).toBe(true);
       expect(parseHash(href)).toEqual(route);

@@ -10,6 +10,7 @@ export type Route =
   | { name: "signIn" }
   | { name: "signUp" }
   | { name: "profile" }
+  | { name: "password" }
   | { name: "bouts" }
   | { name: "newBout" }
   | { name: "bout"; boutId: string }
@@ -21,6 +22,7 @@ export function parseHash(hash: string): Route {
   if (path === "/sign-in") return { name: "signIn" };
   if (path === "/sign-up") return { name: "signUp" };
   if (path === "/profile") return { name: "profile" };
+  if (path === "/account/password") return { name: "password" };
   if (path === "/bouts") return { name: "bouts" };
   if (path === "/bouts/new") return { name: "newBout" };
   const bout = /^\/bouts\/([0-9a-fA-F-]{36})$/.exec(path);
@@ -38,6 +40,8 @@ export function hrefFor(route: Route): string {
       return "#/sign-up";
     case "profile":
       return "#/profile";
+    case "password":
+      return "#/account/password";
     case "bouts":
       return "#/bouts";
     case "newBout":

@@ -25,7 +25,7 @@ test("too many failed logins: the wait comes from Retry-After", async () => {
   });
   await fillAndSubmit();
   const alert = await screen.findByRole("alert");
-  expect(alert.textContent).toContain("Too many failed logins, try again in 30 s.");
+  expect(alert.textContent).toContain("Too many failed logins, try again in 30 seconds.");
 });
 
 test("a successful sign-in keeps the token for this tab and opens the bouts", async () => {

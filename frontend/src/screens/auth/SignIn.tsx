@@ -1,10 +1,17 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
+import { retryWhen, type CodeSentences } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
 import { useAction } from "../../components/useAction";
 import { hrefFor, navigate } from "../../lib/router";
 import { useSession } from "../../session";
+
+/** On a sign-in, a 429 is the failed-login throttle (per account and per address). */
+export const SIGN_IN_SENTENCES: CodeSentences = {
+  rate_limited: (error) =>
+    `Too many failed logins, try again ${retryWhen(error.retryAfterSeconds)}.`,
+};
 
 export function SignIn() {
   const { signIn, notice } = useSession();
@@ -53,7 +60,7 @@ export function SignIn() {
             />
           )}
         </Field>
-        <ErrorNotice error={error} />
+        <ErrorNotice error={error} sentences={SIGN_IN_SENTENCES} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

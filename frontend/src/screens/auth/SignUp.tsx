@@ -1,11 +1,13 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 import type { RegisterRequest } from "../../api/client";
+import { retryWhen, type CodeSentences } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
 import { useAction } from "../../components/useAction";
 import { hrefFor, navigate } from "../../lib/router";
 import { useSession } from "../../session";
+import { SIGN_IN_SENTENCES } from "./SignIn";
 
 type SelfRole = RegisterRequest["role"];
 
@@ -14,17 +16,28 @@ const ROLE_TEXT: Record<SelfRole, string> = {
   promoter: "Promoter — creates bouts and signs the escrows in Xaman",
 };
 
+/** On a registration, a 429 is the throttle on sign-ups from one network address. */
+const REGISTER_SENTENCES: CodeSentences = {
+  rate_limited: (error) =>
+    "Too many sign-ups from your network address recently; " +
+    `try again ${retryWhen(error.retryAfterSeconds)}. No account was created.`,
+};
+
 export function SignUp() {
   const { api, signIn } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<SelfRole>("fighter");
+  // Which call failed: the registration, or the sign-in after an account was created.
+  const [step, setStep] = useState<"register" | "signIn">("register");
   const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const user = await run(async () => {
+      setStep("register");
       await api.register({ email: email.trim(), password, role });
+      setStep("signIn");
       return signIn(email.trim(), password);
     });
     if (user) navigate(user.role === "fighter" ? { name: "profile" } : { name: "bouts" });
@@ -75,7 +88,15 @@ export function SignUp() {
             />
           )}
         </Field>
-        <ErrorNotice error={error} />
+        {step === "register" ? (
+          <ErrorNotice error={error} sentences={REGISTER_SENTENCES} />
+        ) : (
+          <ErrorNotice
+            error={error}
+            title="Your account was created, but signing in did not work."
+            sentences={SIGN_IN_SENTENCES}
+          />
+        )}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Creating…" : "Create account"}
         </button>
