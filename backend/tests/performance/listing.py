@@ -1,0 +1,169 @@
+"""`./dev bench --listing`: reading bouts on a filled database, one request at a time (C = 1).
+
+For an admin, the promoter who owns 5,000 bouts and a fighter in a few hundred (see fill.py),
+with and without a status filter (`result_entered`: few rows, `closed`: most of them):
+
+- the first page, `GET /bouts?limit=50`;
+- a page 1,000 items deep: `next_cursor` followed ten times with `limit=100`, then the next page
+  of 50 timed (when the account has fewer bouts than that, the row says so);
+
+and, as the admin, `GET /bouts/{id}` and `GET /bouts/{id}/audit` of random seeded bouts. Each
+request is sent once untimed (a warm-up), then `repeat` times timed; the table gives p50 and
+p95 against the 20 ms target.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from tests.performance.driver import percentile
+from tests.performance.fill import FillAccounts, seeded_id
+from tests.performance.light_http import HttpConnection, Response
+
+STATUSES: tuple[str | None, ...] = (None, "result_entered", "closed")
+DEEP_PAGES, DEEP_LIMIT, PAGE_LIMIT = 10, 100, 50
+TARGET_SECONDS = 0.020
+
+
+@dataclass
+class ListingRow:
+    who: str
+    request: str
+    samples: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples) if self.samples else 0.0
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 0.95)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "who": self.who,
+            "request": self.request,
+            "n": len(self.samples),
+            "p50_ms": round(1000 * self.p50, 2),
+            "p95_ms": round(1000 * self.p95, 2),
+            "note": self.note,
+        }
+
+
+class ListingFailed(Exception):
+    """The service answered a listing request with something other than 200."""
+
+
+class Listing:
+    def __init__(self, http: HttpConnection, *, repeat: int) -> None:
+        self.http, self.repeat = http, repeat
+        self.rows: list[ListingRow] = []
+
+    async def get(self, path: str, token: str) -> Response:
+        response = await self.http.request("GET", path, token=token)
+        if response.status != 200:
+            raise ListingFailed(f"GET {path} -> {response.status} {response.body[:200]!r}")
+        return response
+
+    async def timed(self, row: ListingRow, path: str, token: str) -> None:
+        """One warm-up request, then `repeat` timed ones; the row keeps the timings."""
+        await self.get(path, token)
+        for _ in range(self.repeat):
+            started = time.perf_counter()
+            await self.get(path, token)
+            row.samples.append(time.perf_counter() - started)
+        self.rows.append(row)
+
+    async def login(self, email: str, password: str) -> str:
+        body = {"email": email, "password": password}
+        response = await self.http.request("POST", "/auth/login", json=body)
+        if response.status != 200:
+            raise ListingFailed(f"login as {email} -> {response.status}: is the history filled?")
+        return str(response.json()["access_token"])
+
+    async def pages(self, who: str, token: str) -> None:
+        """First and deep pages, with and without each status filter."""
+        for status in STATUSES:
+            query = f"&status={status}" if status else ""
+            label = f" status={status}" if status else ""
+            first = ListingRow(who, f"first page{label}")
+            await self.timed(first, f"/bouts?limit={PAGE_LIMIT}{query}", token)
+            cursor, depth = await self.walk(query, token)
+            deep = ListingRow(who, f"{DEEP_PAGES * DEEP_LIMIT:,} deep{label}")
+            if cursor is None:
+                deep.note = f"only {depth} bouts"
+                self.rows.append(deep)
+                continue
+            path = f"/bouts?limit={PAGE_LIMIT}{query}&cursor={quote(cursor)}"
+            await self.timed(deep, path, token)
+
+    async def walk(self, query: str, token: str) -> tuple[str | None, int]:
+        """Follow next_cursor DEEP_PAGES times; the cursor reached (None at the end) and the
+        number of items passed."""
+        cursor: str | None = None
+        depth = 0
+        for _ in range(DEEP_PAGES):
+            after = f"&cursor={quote(cursor)}" if cursor else ""
+            page = (await self.get(f"/bouts?limit={DEEP_LIMIT}{query}{after}", token)).json()
+            depth += len(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        return cursor, depth
+
+    async def reads(self, token: str, *, seed: int, bouts: int) -> None:
+        """GET /bouts/{id} and /audit of `repeat` random seeded bouts (each once, untimed first)."""
+        picks = random.Random(seed).sample(range(bouts), min(bouts, self.repeat))
+        for suffix, request in (("", "GET /bouts/{id}"), ("/audit", "GET /bouts/{id}/audit")):
+            row = ListingRow("admin", f"{request}, random bouts")
+            await self.get(f"/bouts/{seeded_id(seed, 'bout', picks[-1])}{suffix}", token)
+            for number in picks:
+                path = f"/bouts/{seeded_id(seed, 'bout', number)}{suffix}"
+                started = time.perf_counter()
+                await self.get(path, token)
+                row.samples.append(time.perf_counter() - started)
+            self.rows.append(row)
+
+
+async def run_listing(
+    base_url: str,
+    *,
+    admin: tuple[str, str],
+    accounts: FillAccounts,
+    seed: int,
+    bouts: int,
+    repeat: int = 20,
+) -> list[ListingRow]:
+    """All the listing measurements (see the module's docstring), in table order."""
+    async with HttpConnection(base_url) as http:
+        listing = Listing(http, repeat=repeat)
+        admin_token = await listing.login(*admin)
+        people = (
+            ("admin", admin_token),
+            ("busy promoter", await listing.login(accounts.busy_promoter_email, accounts.password)),
+            ("busy fighter", await listing.login(accounts.busy_fighter_email, accounts.password)),
+        )
+        for who, token in people:
+            await listing.pages(who, token)
+        await listing.reads(admin_token, seed=seed, bouts=bouts)
+    return listing.rows
+
+
+def print_listing(rows: list[ListingRow]) -> None:
+    print(f"\n== listing (C = 1; p50/p95 in ms; target ≤ {1000 * TARGET_SECONDS:.0f} ms)")
+    print(f"   {'who':<24}{'request':<38}{'n':>4}{'p50':>9}{'p95':>9}")
+    for row in rows:
+        if not row.samples:
+            print(f"   {row.who:<24}{row.request:<38}{'':>4}{'':>9}{'':>9}  ({row.note})")
+            continue
+        flag = "" if row.p95 <= TARGET_SECONDS else "  over target"
+        print(
+            f"   {row.who:<24}{row.request:<38}{len(row.samples):>4}"
+            f"{1000 * row.p50:>9.1f}{1000 * row.p95:>9.1f}{flag}"
+        )
