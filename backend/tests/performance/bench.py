@@ -5,6 +5,7 @@
     ./dev bench --fill 100000 --listing                # on three years of history
     ./dev bench --data-dir /tmp/rl --fill 100000 --levels none   # fill once and keep it ...
     ./dev bench --data-dir /tmp/rl --listing --levels none       # ... then list it, again
+    ./dev bench --compare before.json after.json       # two --json runs side by side
 
 Per concurrency level C: bouts/s, requests/s, p50/p95/p99 per route, CPU per request of the API
 processes, of PostgreSQL and of the load generator itself (lifecycles only: the accounts'
@@ -35,6 +36,7 @@ from typing import Any
 import psutil
 
 from tests.performance import fill as history
+from tests.performance.compare import compare
 from tests.performance.driver import Driver, Measurements, percentile, run_async
 from tests.performance.listing import ListingRow, print_listing, run_listing
 from tests.performance.meters import CpuMeter, CpuUsage, PeakRss, postgres_roots
@@ -356,6 +358,13 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--data-dir", type=Path, help="keep the database here (default: a temporary dir)"
     )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE", "AFTER"),
+        help="print two --json files side by side and exit (nothing is run)",
+    )
     return parser.parse_args()
 
 
@@ -372,6 +381,9 @@ def levels_of(text: str) -> list[int]:
 def main() -> None:
     args = parse_arguments()
     args.json, args.data_dir = from_repository(args.json), from_repository(args.data_dir)
+    if args.compare:
+        compare(*(from_repository(path) or path for path in args.compare))
+        return
     figures: dict[str, Any] = {"run": describe_run(args)}
     with ExitStack() as stack:
         data_dir = args.data_dir or Path(
