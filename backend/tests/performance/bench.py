@@ -312,6 +312,7 @@ def run_listing_bench(server: Server, *, repeat: int) -> list[ListingRow]:
             seed=plan["seed"],
             bouts=plan["bouts"],
             repeat=repeat,
+            cpu=meters(server)[0],
         )
     )
     print_listing(rows)

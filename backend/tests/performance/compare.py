@@ -44,7 +44,9 @@ def flatten(figures: dict[str, Any]) -> dict[str, float | None]:
     for name in REPLAY_FIGURES:
         flat[f"replay {name}"] = _dig(figures, ("replay", name))
     for row in figures.get("listing", []):
-        flat[f"listing {row['who']}: {row['request']} p50 ms"] = row["p50_ms"] if row["n"] else None
+        name = f"listing {row['who']}: {row['request']}"
+        flat[f"{name} p50 ms"] = row["p50_ms"] if row["n"] else None
+        flat[f"{name} API CPU ms"] = row.get("api_cpu_ms")
     return flat
 
 

@@ -9,7 +9,8 @@ with and without a status filter (`result_entered`: few rows, `closed`: most of 
 
 and, as the admin, `GET /bouts/{id}` and `GET /bouts/{id}/audit` of random seeded bouts. Each
 request is sent once untimed (a warm-up), then `repeat` times timed; the table gives p50 and
-p95 against the 20 ms target.
+p95 against the 20 ms target and, from the bench, the API's and PostgreSQL's CPU per request
+(counted by the kernel in 10 ms ticks: over 20 requests, to the nearest 0.5 ms).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import quote
 from tests.performance.driver import percentile
 from tests.performance.fill import FillAccounts, seeded_id
 from tests.performance.light_http import HttpConnection, Response
+from tests.performance.meters import CpuMeter, CpuUsage
 
 STATUSES: tuple[str | None, ...] = (None, "result_entered", "closed")
 DEEP_PAGES, DEEP_LIMIT, PAGE_LIMIT = 10, 100, 50
@@ -36,6 +38,13 @@ class ListingRow:
     request: str
     samples: list[float] = field(default_factory=list)
     note: str = ""
+    cpu: CpuUsage | None = None  # over the timed requests, when the bench can read it
+
+    def cpu_ms(self, party: str) -> float | None:
+        """CPU per timed request of "api" or "postgres", in ms (None when not measured)."""
+        if self.cpu is None or not self.samples:
+            return None
+        return 1000 * float(getattr(self.cpu, party)) / len(self.samples)
 
     @property
     def p50(self) -> float:
@@ -52,8 +61,14 @@ class ListingRow:
             "n": len(self.samples),
             "p50_ms": round(1000 * self.p50, 2),
             "p95_ms": round(1000 * self.p95, 2),
+            "api_cpu_ms": _rounded(self.cpu_ms("api")),
+            "postgres_cpu_ms": _rounded(self.cpu_ms("postgres")),
             "note": self.note,
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 class ListingFailed(Exception):
@@ -61,8 +76,8 @@ class ListingFailed(Exception):
 
 
 class Listing:
-    def __init__(self, http: HttpConnection, *, repeat: int) -> None:
-        self.http, self.repeat = http, repeat
+    def __init__(self, http: HttpConnection, *, repeat: int, cpu: CpuMeter | None) -> None:
+        self.http, self.repeat, self.cpu = http, repeat, cpu
         self.rows: list[ListingRow] = []
 
     async def get(self, path: str, token: str) -> Response:
@@ -74,10 +89,18 @@ class Listing:
     async def timed(self, row: ListingRow, path: str, token: str) -> None:
         """One warm-up request, then `repeat` timed ones; the row keeps the timings."""
         await self.get(path, token)
-        for _ in range(self.repeat):
+        await self.measured(row, [path] * self.repeat, token)
+
+    async def measured(self, row: ListingRow, paths: list[str], token: str) -> None:
+        """Time each request of `paths` (and their CPU together); the row joins the table."""
+        if self.cpu is not None:
+            self.cpu.start()
+        for path in paths:
             started = time.perf_counter()
             await self.get(path, token)
             row.samples.append(time.perf_counter() - started)
+        if self.cpu is not None:
+            row.cpu = self.cpu.stop()
         self.rows.append(row)
 
     async def login(self, email: str, password: str) -> str:
@@ -122,13 +145,9 @@ class Listing:
         picks = random.Random(seed).sample(range(bouts), min(bouts, self.repeat))
         for suffix, request in (("", "GET /bouts/{id}"), ("/audit", "GET /bouts/{id}/audit")):
             row = ListingRow("admin", f"{request}, random bouts")
-            await self.get(f"/bouts/{seeded_id(seed, 'bout', picks[-1])}{suffix}", token)
-            for number in picks:
-                path = f"/bouts/{seeded_id(seed, 'bout', number)}{suffix}"
-                started = time.perf_counter()
-                await self.get(path, token)
-                row.samples.append(time.perf_counter() - started)
-            self.rows.append(row)
+            paths = [f"/bouts/{seeded_id(seed, 'bout', number)}{suffix}" for number in picks]
+            await self.get(paths[-1], token)
+            await self.measured(row, paths, token)
 
 
 async def run_listing(
@@ -139,10 +158,12 @@ async def run_listing(
     seed: int,
     bouts: int,
     repeat: int = 20,
+    cpu: CpuMeter | None = None,
 ) -> list[ListingRow]:
-    """All the listing measurements (see the module's docstring), in table order."""
+    """All the listing measurements (see the module's docstring), in table order; with `cpu`,
+    each row also gets the API's and PostgreSQL's CPU per request."""
     async with HttpConnection(base_url) as http:
-        listing = Listing(http, repeat=repeat)
+        listing = Listing(http, repeat=repeat, cpu=cpu)
         admin_token = await listing.login(*admin)
         people = (
             ("admin", admin_token),
@@ -155,15 +176,20 @@ async def run_listing(
     return listing.rows
 
 
+def _cpu_cell(value: float | None) -> str:
+    return f"{value:>9.2f}" if value is not None else f"{'-':>9}"
+
+
 def print_listing(rows: list[ListingRow]) -> None:
-    print(f"\n== listing (C = 1; p50/p95 in ms; target ≤ {1000 * TARGET_SECONDS:.0f} ms)")
-    print(f"   {'who':<24}{'request':<38}{'n':>4}{'p50':>9}{'p95':>9}")
+    print(f"\n== listing (C = 1; ms per request; target ≤ {1000 * TARGET_SECONDS:.0f} ms)")
+    print(f"   {'who':<16}{'request':<38}{'n':>4}{'p50':>9}{'p95':>9}{'API CPU':>9}{'PG CPU':>9}")
     for row in rows:
         if not row.samples:
-            print(f"   {row.who:<24}{row.request:<38}{'':>4}{'':>9}{'':>9}  ({row.note})")
+            print(f"   {row.who:<16}{row.request:<38}{'':>40}({row.note})")
             continue
         flag = "" if row.p95 <= TARGET_SECONDS else "  over target"
         print(
-            f"   {row.who:<24}{row.request:<38}{len(row.samples):>4}"
-            f"{1000 * row.p50:>9.1f}{1000 * row.p95:>9.1f}{flag}"
+            f"   {row.who:<16}{row.request:<38}{len(row.samples):>4}"
+            f"{1000 * row.p50:>9.1f}{1000 * row.p95:>9.1f}"
+            f"{_cpu_cell(row.cpu_ms('api'))}{_cpu_cell(row.cpu_ms('postgres'))}{flag}"
         )
