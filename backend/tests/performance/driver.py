@@ -32,7 +32,6 @@ from tests.performance.light_http import ConnectionLost, HttpConnection, Protoco
 KINDS = ("show_a", "show_b", "bonus_a", "bonus_b")
 PASSWORD = "benchmark password 1"  # pragma: allowlist secret
 SETUP_ROUTES = ("register", "login", "profile")
-SETUP_PARALLELISM = 4
 T = TypeVar("T")
 
 
@@ -340,16 +339,11 @@ class Driver:
         return self.results
 
     async def _casts(self, connections: list[HttpConnection]) -> list[Cast]:
-        """One cast per connection, a few at a time: each account costs the server an argon2
-        hash, and a burst of them would only queue in its thread pool."""
-        gate = asyncio.Semaphore(SETUP_PARALLELISM)
-
-        async def one(http: HttpConnection) -> Cast:
-            async with gate:
-                return await self.cast(http)
-
+        """One cast per connection, one after the other. Each account costs the server an
+        argon2 hash of 19 MiB; hashed side by side they would leave the API processes holding
+        that memory, and the peak RSS of the lifecycles would measure the setup instead."""
         try:
-            return list(await asyncio.gather(*(one(http) for http in connections)))
+            return [await self.cast(http) for http in connections]
         except LifecycleFailed as error:
             raise RuntimeError(f"setting up the accounts failed: {self.results.errors}") from error
 
