@@ -302,8 +302,12 @@ WITH drawn AS (
            CASE WHEN mod(n, %(fighter_stride)s) = %(fighter_stride)s - 1
                      AND mod(n / %(fighter_stride)s, 2) = 1
                 THEN 0 ELSE 1 + mod(a_idx + b_offset, %(fighters)s - 1) END AS fighter_b_idx,
-           least(created_at + (event_at - created_at) * 0.25,
-                 %(now)s - interval '30 minutes') AS t_escrow
+           -- escrows are prepared a quarter of the way to the event, or, for bouts whose
+           -- event is still ahead, at some moment of the last few days (mostly expired since)
+           greatest(created_at + interval '15 minutes',
+                    least(created_at + (event_at - created_at) * 0.25,
+                          %(now)s - interval '30 minutes' - u_progress * interval '5 days'))
+               AS t_escrow
     FROM placed
 )
 SELECT c.n,
