@@ -1,9 +1,14 @@
 """Drives whole bout lifecycles over HTTP with C concurrent clients and measures them.
 
-Used by `./dev bench` (prints numbers) and by the performance tests (generous ceilings).
+Used by `./dev bench` (prints numbers) and by the performance test (generous ceilings). The
+service is a black box behind its HTTP API: nothing here imports it, so the same driver measures
+any implementation of the contract.
+
 One lifecycle is 19 requests: create bout, escrow prepare, 4 × escrow reconcile (signed),
-4 × escrow confirm, result, payout prepare, 4 × payout confirm, one confirm replay, GET bout,
-GET audit.
+4 × escrow confirm, result, payout prepare, 4 × payout confirm, one confirm replay (same key,
+same body), GET bout, GET audit. Every answer must be 2xx, the replay must say it is one, and the
+bout must end `closed`; anything else is an error and ends that lifecycle (the client goes on
+with the next bout). Each simulated client owns one keep-alive connection (light_http).
 """
 
 from __future__ import annotations
@@ -15,16 +20,29 @@ import statistics
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-import httpx
 from xrpl.core.addresscodec import encode_classic_address
+
+from tests.performance.light_http import ConnectionLost, HttpConnection, ProtocolError, Response
 
 KINDS = ("show_a", "show_b", "bonus_a", "bonus_b")
 PASSWORD = "benchmark password 1"  # pragma: allowlist secret
+SETUP_ROUTES = ("register", "login", "profile")
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop when it is installed (it comes with uvicorn[standard]): its event loop
+    costs the load generator less CPU per request than the standard one."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 @dataclass
@@ -44,71 +62,134 @@ class Measurements:
         return self.finished - self.started
 
     def percentile(self, route: str, fraction: float) -> float:
-        values = sorted(self.latencies[route])
-        if not values:
-            return 0.0
-        return values[min(len(values) - 1, int(fraction * len(values)))]
+        return percentile(self.latencies[route], fraction)
 
     def median(self, route: str) -> float:
         return statistics.median(self.latencies[route]) if self.latencies[route] else 0.0
 
 
-@dataclass
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile (0.0 for no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+@dataclass(frozen=True)
 class Cast:
+    """One client's accounts: a promoter (token, escrow owner address) and two fighters."""
+
     token: str
     address: str
     fighters: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class StoredConfirm:
+    """An escrow confirm whose outcome the service stored: sending it again replays it."""
+
+    path: str
+    body: dict[str, Any]
+    key: str
+    token: str
+
+
+@dataclass
+class Bout:
+    """What one lifecycle keeps between its requests."""
+
+    path: str
+    escrows: dict[str, dict[str, Any]]
+    token: str
+    replay: StoredConfirm | None = None
+
+
+class LifecycleFailed(Exception):
+    """An answer was not the expected one (already recorded in Measurements.errors)."""
 
 
 def _address() -> str:
     return str(encode_classic_address(os.urandom(20)))
 
 
+def _tx_hash() -> str:
+    return secrets.token_hex(32)
+
+
 class Driver:
-    def __init__(self, base_url: str, *, admin_email: str, admin_password: str) -> None:
-        self.base_url = base_url
+    def __init__(
+        self, base_url: str, *, admin_email: str, admin_password: str, timeout: float = 60.0
+    ) -> None:
+        self.base_url, self.timeout = base_url, timeout
         self.admin_email, self.admin_password = admin_email, admin_password
         self.results = Measurements()
+        self.last_confirm: StoredConfirm | None = None
+
+    def connection(self) -> HttpConnection:
+        return HttpConnection(self.base_url, timeout=self.timeout)
 
     async def call(
-        self, http: httpx.AsyncClient, route: str, method: str, path: str, **kwargs: Any
-    ) -> httpx.Response:
+        self,
+        http: HttpConnection,
+        route: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        token: str | None = None,
+        key: str | None = None,
+    ) -> Response:
+        """One request, timed under `route`; a non-2xx answer or a broken connection is an
+        error and raises LifecycleFailed."""
         started = time.perf_counter()
         try:
-            response = await http.request(method, path, **kwargs)
-        except httpx.TransportError as error:
-            self.results.errors.append(f"{route} -> {type(error).__name__}")
-            raise
+            response = await http.request(method, path, json=json, token=token, idempotency_key=key)
+        except (ConnectionLost, ProtocolError, OSError, TimeoutError) as error:
+            self.results.errors.append(f"{route} -> {type(error).__name__}: {error}")
+            raise LifecycleFailed(route) from error
         self.results.latencies[route].append(time.perf_counter() - started)
-        if response.status_code >= 300:
-            self.results.errors.append(f"{route} -> {response.status_code} {response.text[:200]}")
+        if not 200 <= response.status < 300:
+            self.results.errors.append(f"{route} -> {response.status} {response.body[:200]!r}")
+            raise LifecycleFailed(route)
         return response
 
-    async def account(self, http: httpx.AsyncClient, role: str) -> tuple[str, str]:
-        email = f"{role}-{uuid.uuid4().hex[:12]}@bench.example"
-        body = {"email": email, "password": PASSWORD, "role": role}
-        user = (await self.call(http, "register", "POST", "/auth/register", json=body)).json()
-        token = await self.login(http, email, PASSWORD)
-        return user["user_id"], token
-
-    async def login(self, http: httpx.AsyncClient, email: str, password: str) -> str:
+    async def login(self, http: HttpConnection, email: str, password: str) -> str:
         body = {"email": email, "password": password}
         response = await self.call(http, "login", "POST", "/auth/login", json=body)
         return str(response.json()["access_token"])
 
-    async def cast(self, http: httpx.AsyncClient) -> Cast:
+    async def account(self, http: HttpConnection, role: str) -> tuple[str, str]:
+        email = f"{role}-{uuid.uuid4().hex[:12]}@bench.example"
+        body = {"email": email, "password": PASSWORD, "role": role}
+        user = (await self.call(http, "register", "POST", "/auth/register", json=body)).json()
+        return str(user["user_id"]), await self.login(http, email, PASSWORD)
+
+    async def cast(self, http: HttpConnection) -> Cast:
         _, promoter = await self.account(http, "promoter")
         fighters = []
         for _ in range(2):
             user_id, token = await self.account(http, "fighter")
             profile = {"display_name": "Bench", "xrpl_address": _address()}
-            auth = {"Authorization": f"Bearer {token}"}
-            await self.call(http, "profile", "PUT", "/fighters/me", json=profile, headers=auth)
+            await self.call(http, "profile", "PUT", "/fighters/me", json=profile, token=token)
             fighters.append(user_id)
         return Cast(promoter, _address(), (fighters[0], fighters[1]))
 
-    async def lifecycle(self, http: httpx.AsyncClient, cast: Cast, admin: dict[str, str]) -> None:
-        auth = {"Authorization": f"Bearer {cast.token}"}
+    async def lifecycle(self, http: HttpConnection, cast: Cast, admin_token: str) -> None:
+        """The 19 requests of one bout, from creation to a closed bout read back."""
+        bout = await self._create(http, cast)
+        await self._lock_escrows(http, bout)
+        await self._confirm_escrows(http, bout)
+        path = f"{bout.path}/result"
+        await self.call(http, "result", "POST", path, json={"winner": "A"}, token=admin_token)
+        await self._pay_out(http, bout)
+        await self._replay(http, bout)
+        await self._read_back(http, bout)
+        self.results.bouts += 1
+
+    async def _create(self, http: HttpConnection, cast: Cast) -> Bout:
+        # The event started 90 minutes ago: the result may be entered, FinishAfter (event + 2 h)
+        # is still far enough ahead for the escrows to be signed.
         event = (datetime.now(UTC) - timedelta(hours=1, minutes=30)).replace(microsecond=0)
         body = {
             "fighter_a_user_id": cast.fighters[0],
@@ -120,132 +201,195 @@ class Driver:
             "bonus_a_drops": 2_000_000,
             "bonus_b_drops": 1_000_000,
         }
-        bout = (
-            await self.call(http, "POST /bouts", "POST", "/bouts", json=body, headers=auth)
-        ).json()
-        path = f"/bouts/{bout['bout_id']}"
-        prepared = await self.call(
-            http, "escrows/prepare", "POST", f"{path}/escrows/prepare", headers=auth
+        created = await self.call(
+            http, "POST /bouts", "POST", "/bouts", json=body, token=cast.token
         )
-        escrows = {item["escrow_kind"]: item for item in bout["escrows"]}
+        view = created.json()
+        escrows = {item["escrow_kind"]: item for item in view["escrows"]}
+        return Bout(f"/bouts/{view['bout_id']}", escrows, cast.token)
+
+    async def _lock_escrows(self, http: HttpConnection, bout: Bout) -> None:
+        """Escrow prepare, then each sign request reported signed (stub signing)."""
+        path = f"{bout.path}/escrows/prepare"
+        prepared = await self.call(http, "escrows/prepare", "POST", path, token=bout.token)
         for item in prepared.json()["escrows"]:
-            reconcile = {
+            body = {
                 "escrow_kind": item["escrow_kind"],
                 "payload_id": item["xaman_sign_request"]["payload_id"],
                 "observed_status": "signed",
-                "observed_tx_hash": secrets.token_hex(32),
+                "observed_tx_hash": _tx_hash(),
             }
-            await self.call(
-                http,
-                "escrows/reconcile",
-                "POST",
-                f"{path}/escrows/signing/reconcile",
-                json=reconcile,
-                headers=auth,
-            )
-        replay: tuple[dict[str, Any], dict[str, str]] | None = None
+            path = f"{bout.path}/escrows/signing/reconcile"
+            await self.call(http, "escrows/reconcile", "POST", path, json=body, token=bout.token)
+
+    async def _confirm_escrows(self, http: HttpConnection, bout: Bout) -> None:
+        """One confirm per escrow, with the evidence the stub ledger takes at its word."""
         for kind in KINDS:
-            escrow = escrows[kind]
-            evidence = {
+            escrow = bout.escrows[kind]
+            body = {
                 "escrow_kind": kind,
-                "tx_hash": secrets.token_hex(32),
+                "tx_hash": _tx_hash(),
                 "offer_sequence": secrets.randbelow(4_000_000) + 1,
                 "validated": True,
                 "engine_result": "tesSUCCESS",
-                "owner_address": escrow["owner_address"],
-                "destination_address": escrow["destination_address"],
-                "amount_drops": escrow["amount_drops"],
-                "finish_after_ripple": escrow["finish_after_ripple"],
-                "cancel_after_ripple": escrow["cancel_after_ripple"],
-                "condition_hex": escrow["condition_hex"],
+                **{
+                    name: escrow[name]
+                    for name in (
+                        "owner_address",
+                        "destination_address",
+                        "amount_drops",
+                        "finish_after_ripple",
+                        "cancel_after_ripple",
+                        "condition_hex",
+                    )
+                },
             }
-            headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
-            await self.call(
-                http,
-                "escrows/confirm",
-                "POST",
-                f"{path}/escrows/confirm",
-                json=evidence,
-                headers=headers,
+            confirm = StoredConfirm(
+                f"{bout.path}/escrows/confirm", body, uuid.uuid4().hex, bout.token
             )
-            replay = replay or (evidence, headers)
-        await self.call(
-            http, "result", "POST", f"{path}/result", json={"winner": "A"}, headers=admin
+            await self._send_confirm(http, "escrows/confirm", confirm)
+            bout.replay = bout.replay or confirm
+
+    async def _send_confirm(
+        self, http: HttpConnection, route: str, confirm: StoredConfirm
+    ) -> Response:
+        return await self.call(
+            http,
+            route,
+            "POST",
+            confirm.path,
+            json=confirm.body,
+            token=confirm.token,
+            key=confirm.key,
         )
-        payouts = await self.call(
-            http, "payouts/prepare", "POST", f"{path}/payouts/prepare", headers=auth
-        )
-        for item in payouts.json()["escrows"]:
-            tx = item["unsigned_tx"]
-            guard = escrows[item["escrow_kind"]]
-            close = (
-                guard["cancel_after_ripple"]
-                if item["action"] == "cancel"
-                else guard["finish_after_ripple"]
-            ) + 10
-            evidence = {
+
+    async def _pay_out(self, http: HttpConnection, bout: Bout) -> None:
+        """Payout prepare, then one confirm per escrow (finish, or cancel after CancelAfter)."""
+        path = f"{bout.path}/payouts/prepare"
+        prepared = await self.call(http, "payouts/prepare", "POST", path, token=bout.token)
+        for item in prepared.json()["escrows"]:
+            tx, escrow = item["unsigned_tx"], bout.escrows[item["escrow_kind"]]
+            guard = "cancel_after_ripple" if item["action"] == "cancel" else "finish_after_ripple"
+            body = {
                 "escrow_kind": item["escrow_kind"],
-                "tx_hash": secrets.token_hex(32),
+                "tx_hash": _tx_hash(),
                 "validated": True,
                 "engine_result": "tesSUCCESS",
                 "transaction_type": tx["TransactionType"],
                 "owner_address": tx["Owner"],
                 "offer_sequence": tx["OfferSequence"],
-                "close_time_ripple": close,
+                "close_time_ripple": escrow[guard] + 10,
                 "fulfillment_hex": tx.get("Fulfillment"),
             }
-            headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
-            await self.call(
-                http,
-                "payouts/confirm",
-                "POST",
-                f"{path}/payouts/confirm",
-                json=evidence,
-                headers=headers,
+            confirm = StoredConfirm(
+                f"{bout.path}/payouts/confirm", body, uuid.uuid4().hex, bout.token
             )
-        assert replay is not None
-        await self.call(
-            http,
-            "confirm replay",
-            "POST",
-            f"{path}/escrows/confirm",
-            json=replay[0],
-            headers=replay[1],
-        )
-        final = await self.call(http, "GET /bouts/{id}", "GET", path, headers=auth)
-        await self.call(http, "GET audit", "GET", f"{path}/audit", headers=auth)
-        if final.json().get("status") != "closed":
-            self.results.errors.append(f"bout {bout['bout_id']} ended {final.json().get('status')}")
-        self.results.bouts += 1
+            await self._send_confirm(http, "payouts/confirm", confirm)
+
+    async def _replay(self, http: HttpConnection, bout: Bout) -> None:
+        assert bout.replay is not None
+        response = await self._send_confirm(http, "confirm replay", bout.replay)
+        if response.headers.get("idempotent-replayed") != "true":
+            self.results.errors.append("confirm replay -> executed again, not replayed")
+            raise LifecycleFailed("confirm replay")
+        self.last_confirm = bout.replay
+
+    async def _read_back(self, http: HttpConnection, bout: Bout) -> None:
+        final = await self.call(http, "GET /bouts/{id}", "GET", bout.path, token=bout.token)
+        await self.call(http, "GET audit", "GET", f"{bout.path}/audit", token=bout.token)
+        status = final.json().get("status")
+        if status != "closed":
+            self.results.errors.append(f"bout {bout.path} ended {status}")
+            raise LifecycleFailed("GET /bouts/{id}")
 
     async def run(
-        self, *, bouts: int, concurrency: int, on_start: Callable[[], None] | None = None
+        self,
+        *,
+        bouts: int,
+        concurrency: int,
+        on_start: Callable[[], None] | None = None,
+        on_finish: Callable[[], None] | None = None,
     ) -> Measurements:
         """Set up one cast per client, then run `bouts` lifecycles with `concurrency` clients.
 
-        `on_start` is called once the casts exist, right before the first lifecycle.
+        `on_start` is called once the casts exist, right before the first lifecycle;
+        `on_finish` right after the last one ends (before any connection is closed).
         """
-        # Idle connections are dropped before the server's 5 s keep-alive timeout, so a request
-        # never races the server closing the connection it was about to reuse.
-        limits = httpx.Limits(max_connections=concurrency + 2, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as http:
-            admin_token = await self.login(http, self.admin_email, self.admin_password)
-            admin = {"Authorization": f"Bearer {admin_token}"}
-            casts = [await self.cast(http) for _ in range(concurrency)]
-            for route in ("register", "login", "profile"):
+        connections = [self.connection() for _ in range(concurrency)]
+        try:
+            admin_token = await self.login(connections[0], self.admin_email, self.admin_password)
+            casts = await self._casts(connections)
+            for route in SETUP_ROUTES:
                 self.results.latencies.pop(route, None)
-            queue: asyncio.Queue[int] = asyncio.Queue()
-            for number in range(bouts):
-                queue.put_nowait(number)
-
-            async def client(cast: Cast) -> None:
-                while not queue.empty():
-                    queue.get_nowait()
-                    await self.lifecycle(http, cast, admin)
-
+            tickets = iter(range(bouts))
             if on_start is not None:
                 on_start()
             self.results.started = time.perf_counter()
-            await asyncio.gather(*(client(cast) for cast in casts))
+            await asyncio.gather(
+                *(
+                    self._client(http, cast, admin_token, tickets)
+                    for http, cast in zip(connections, casts, strict=True)
+                )
+            )
             self.results.finished = time.perf_counter()
+            if on_finish is not None:
+                on_finish()
+        finally:
+            await asyncio.gather(*(http.close() for http in connections))
         return self.results
+
+    async def _casts(self, connections: list[HttpConnection]) -> list[Cast]:
+        """One cast per connection, one after the other. Each account costs the server an
+        argon2 hash of 19 MiB; hashed side by side they would leave the API processes holding
+        that memory, and the peak RSS of the lifecycles would measure the setup instead."""
+        try:
+            return [await self.cast(http) for http in connections]
+        except LifecycleFailed as error:
+            raise RuntimeError(f"setting up the accounts failed: {self.results.errors}") from error
+
+    async def _client(
+        self, http: HttpConnection, cast: Cast, admin_token: str, tickets: Iterator[int]
+    ) -> None:
+        """Take bouts from the shared `tickets` until none is left; a failed lifecycle is
+        already recorded, so the client simply goes on with the next bout."""
+        for _ in tickets:
+            try:
+                await self.lifecycle(http, cast, admin_token)
+            except LifecycleFailed:
+                continue
+
+    async def replays(
+        self,
+        count: int,
+        *,
+        on_start: Callable[[], None] | None = None,
+        on_finish: Callable[[], None] | None = None,
+    ) -> list[float]:
+        """Send the last replayed confirm `count` more times on one connection; the latencies.
+
+        Each answer must be the stored outcome (200, `Idempotent-Replayed: true`).
+        """
+        stored = self.last_confirm
+        if stored is None:
+            raise RuntimeError("no lifecycle finished: there is no stored confirm to replay")
+        latencies: list[float] = []
+        async with self.connection() as http:
+            await self._send_confirm(http, "replay warm-up", stored)  # opens the connection
+            if on_start is not None:
+                on_start()
+            for _ in range(count):
+                started = time.perf_counter()
+                response = await http.request(
+                    "POST",
+                    stored.path,
+                    json=stored.body,
+                    token=stored.token,
+                    idempotency_key=stored.key,
+                )
+                latencies.append(time.perf_counter() - started)
+                if response.status != 200 or response.headers.get("idempotent-replayed") != "true":
+                    self.results.errors.append(f"replay -> {response.status}, not a replay")
+            if on_finish is not None:
+                on_finish()
+        self.results.latencies.pop("replay warm-up", None)
+        return latencies
