@@ -1,4 +1,4 @@
-"""The audit trail's statements (rows are inserted by `Tx.flush_audit`, with their unit of work)."""
+"""The audit trail's statements (rows are written by `Tx.flush`, with their unit of work)."""
 
 from __future__ import annotations
 

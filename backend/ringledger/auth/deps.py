@@ -13,7 +13,7 @@ from ringledger.auth import queries
 from ringledger.auth.models import UserRole
 from ringledger.auth.queries import UserRow
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import ClaimsDep, TxDep
+from ringledger.core.deps import ClaimsDep, UnitDep
 from ringledger.core.errors import Forbidden, NotAuthenticated
 from ringledger.core.security import TokenClaims
 
@@ -41,8 +41,8 @@ def require(user: UserRow, roles: frozenset[UserRole]) -> UserRow:
     return user
 
 
-async def get_current_user(claims: ClaimsDep, tx: TxDep) -> UserRow:
-    return token_holder(await queries.user_by_id(tx.conn, claims.user_id), claims)
+async def get_current_user(claims: ClaimsDep, unit: UnitDep) -> UserRow:
+    return token_holder(await queries.user_by_id(unit.conn, claims.user_id), claims)
 
 
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]

@@ -30,12 +30,13 @@ def user_of(row: asyncpg.Record) -> UserRow:
 
 
 _USER_BY_ID = f"SELECT {_USER} FROM users WHERE id = $1"
+_USER_BY_ID_LOCKED = f"SELECT {_USER} FROM users WHERE id = $1 FOR UPDATE"
 _USER_BY_EMAIL = f"SELECT {_USER} FROM users WHERE email = $1"
 _USER_BY_EMAIL_LOCKED = f"SELECT {_USER} FROM users WHERE email = $1 FOR UPDATE"
 
 
-async def user_by_id(conn: Connection, user_id: uuid.UUID) -> UserRow | None:
-    row = await conn.fetchrow(_USER_BY_ID, user_id)
+async def user_by_id(conn: Connection, user_id: uuid.UUID, *, lock: bool = False) -> UserRow | None:
+    row = await conn.fetchrow(_USER_BY_ID_LOCKED if lock else _USER_BY_ID, user_id)
     return user_of(row) if row is not None else None
 
 

@@ -16,7 +16,7 @@ from ringledger.auth.queries import UserRow
 from ringledger.auth.schemas import normalize_email
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
-from ringledger.core.errors import RateLimited
+from ringledger.core.errors import NotAuthenticated, RateLimited
 from ringledger.core.security import PasswordHashing
 from ringledger.core.timeutil import utcnow
 
@@ -107,21 +107,36 @@ async def change_password(
     limits: LoginLimits,
 ) -> None:
     """Replace the password and revoke every token issued before (a wrong current password
-    counts as a failed login)."""
+    counts as a failed login).
+
+    The account row is locked and read again: of two changes sent at once, the second finds
+    the token it came with already revoked (401) instead of overwriting the first.
+    """
     await _refuse_if_login_throttled(tx, email=user.email, client=client, limits=limits)
-    if not await passwords.verify(user.password_hash, current_password):
-        raise await _login_failed(tx, email=user.email, client=client, user=user)
-    user.password_hash = await passwords.hash(new_password)
-    user.token_version += 1
-    await queries.save_credentials(tx.conn, user)
+    locked = await queries.user_by_id(tx.conn, user.id, lock=True)
+    if (
+        locked is None
+        or locked.token_version != user.token_version
+        or locked.disabled_at is not None
+    ):
+        raise NotAuthenticated("The access token is not valid.", code="token_invalid")
+    if not await passwords.verify(locked.password_hash, current_password):
+        await queries.insert_login_failure(
+            tx.conn, email=locked.email, client=client, user_id=locked.id
+        )
+        raise CredentialsInvalid("The current password is not correct.")
+    locked.password_hash = await passwords.hash(new_password)
+    locked.token_version += 1
+    await queries.save_credentials(tx.conn, locked)
+    await queries.clear_login_failures(tx.conn, email=locked.email, client=client)
     audit.record(
         tx,
-        actor=Actor(user_id=user.id, role=user.role.value),
+        actor=Actor(user_id=locked.id, role=locked.role.value),
         action="user.change_password",
         entity_type="user",
-        entity_id=user.id,
+        entity_id=locked.id,
         outcome="applied",
-        details={"tokens_revoked_before_version": user.token_version},
+        details={"tokens_revoked_before_version": locked.token_version},
     )
 
 

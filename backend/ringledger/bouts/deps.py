@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from ringledger.audit.service import Actor
 from ringledger.auth.deps import actor_of, require, token_holder
@@ -20,7 +20,9 @@ from ringledger.bouts import queries
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.service import may_see
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import ClaimsDep, TxDep
+from ringledger.core.deps import ClaimsDep, UnitDep
+from ringledger.idempotency.queries import Stored
+from ringledger.idempotency.service import ESCROW_CONFIRM, PAYOUT_CONFIRM, well_formed
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,35 @@ class BoutAccess:
 
     user: UserRow
     bout_id: uuid.UUID
+    # A confirm's Idempotency-Key already stored (read with the access check): a replay.
+    stored: Stored | None = None
 
     @property
     def actor(self) -> Actor:
         return actor_of(self.user)
 
 
-def _bout_access(*roles: UserRole) -> Callable[..., Coroutine[Any, Any, BoutAccess]]:
+def _bout_access(
+    *roles: UserRole, operation: str | None = None
+) -> Callable[..., Coroutine[Any, Any, BoutAccess]]:
     allowed = frozenset(roles)
 
-    async def check(bout_id: uuid.UUID, claims: ClaimsDep, tx: TxDep) -> BoutAccess:
+    async def check(
+        bout_id: uuid.UUID, claims: ClaimsDep, unit: UnitDep, request: Request
+    ) -> BoutAccess:
         add_log_fields(bout_id=bout_id)
-        user, parties = await queries.access(tx.conn, user_id=claims.user_id, bout_id=bout_id)
-        user = require(token_holder(user, claims), allowed)
-        if parties is None or not may_see(user, parties):
+        key = request.headers.get("idempotency-key") if operation else None
+        found = await queries.access(
+            unit.conn,
+            user_id=claims.user_id,
+            bout_id=bout_id,
+            # A malformed key is refused later (400); it cannot have an outcome stored.
+            stored_under=(operation, key) if operation and key and well_formed(key) else None,
+        )
+        user = require(token_holder(found.user, claims), allowed)
+        if found.parties is None or not may_see(user, found.parties):
             raise BoutNotFound("No such bout.")
-        return BoutAccess(user, bout_id)
+        return BoutAccess(user, bout_id, found.stored)
 
     return check
 
@@ -57,3 +72,11 @@ AdminBout = Annotated[BoutAccess, Depends(_bout_access(UserRole.ADMIN))]
 """Admins only; any bout."""
 AuditBout = Annotated[BoutAccess, Depends(_bout_access(UserRole.PROMOTER, UserRole.ADMIN))]
 """The owning promoter or an admin."""
+EscrowConfirmAccess = Annotated[
+    BoutAccess, Depends(_bout_access(UserRole.PROMOTER, operation=ESCROW_CONFIRM))
+]
+"""As OwnedBout, with the outcome stored under the request's Idempotency-Key, if any."""
+PayoutConfirmAccess = Annotated[
+    BoutAccess, Depends(_bout_access(UserRole.PROMOTER, operation=PAYOUT_CONFIRM))
+]
+"""As OwnedBout, with the outcome stored under the request's Idempotency-Key, if any."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
-from ringledger.bouts.deps import AdminBout, OwnedBout
+from ringledger.bouts.deps import AdminBout, EscrowConfirmAccess, OwnedBout, PayoutConfirmAccess
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -24,10 +24,16 @@ from ringledger.bouts.flow_schemas import (
 )
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import SettingsDep, TxDep
+from ringledger.core.deps import SettingsDep, TxDep, UnitDep
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
-from ringledger.idempotency.service import Outcome, idempotency_key, run_once
+from ringledger.idempotency.service import (
+    ESCROW_CONFIRM,
+    PAYOUT_CONFIRM,
+    Outcome,
+    idempotency_key,
+    run_once,
+)
 from ringledger.ledger.deps import LedgerDep
 from ringledger.signing.deps import SigningDep
 from ringledger.signing.models import SigningPhase
@@ -99,22 +105,23 @@ async def reconcile_escrow_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_escrow(
-    access: OwnedBout,
+    access: EscrowConfirmAccess,
     key: IdempotencyKey,
     body: EscrowConfirmRequest,
-    tx: TxDep,
+    unit: UnitDep,
     settings: SettingsDep,
     ledger: LedgerDep,
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
     _log_request(body)
     outcome, replayed = await run_once(
-        tx,
-        operation="escrow_confirm",
+        unit,
+        operation=ESCROW_CONFIRM,
         bout_id=access.bout_id,
         key=key,
         request=body.model_dump(mode="json"),
-        execute=lambda: escrow_phase.confirm(
+        stored=access.stored,
+        execute=lambda tx: escrow_phase.confirm(
             tx,
             bout_id=access.bout_id,
             request=body,
@@ -199,22 +206,23 @@ async def reconcile_payout_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_payout(
-    access: OwnedBout,
+    access: PayoutConfirmAccess,
     key: IdempotencyKey,
     body: PayoutConfirmRequest,
-    tx: TxDep,
+    unit: UnitDep,
     settings: SettingsDep,
     ledger: LedgerDep,
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
     _log_request(body)
     outcome, replayed = await run_once(
-        tx,
-        operation="payout_confirm",
+        unit,
+        operation=PAYOUT_CONFIRM,
         bout_id=access.bout_id,
         key=key,
         request=body.model_dump(mode="json"),
-        execute=lambda: payout_phase.confirm(
+        stored=access.stored,
+        execute=lambda tx: payout_phase.confirm(
             tx,
             bout_id=access.bout_id,
             request=body,

@@ -19,6 +19,7 @@ from ringledger.auth.queries import UserRow, user_of
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome
 from ringledger.bouts.records import BoutRow, EscrowRow, LatestSigning
 from ringledger.core.db import Connection
+from ringledger.idempotency.queries import Stored
 
 _BOUT = (
     "id, title, status, outcome, promoter_user_id, fighter_a_user_id, fighter_b_user_id,"
@@ -57,6 +58,17 @@ SELECT u.id, u.email, u.password_hash, u.role, u.token_version, u.disabled_at,
 FROM users u LEFT JOIN bouts b ON b.id = $2
 WHERE u.id = $1
 """
+# As _ACCESS, and the outcome stored under the request's Idempotency-Key if there is one, so a
+# replay is answered from this one statement.
+_ACCESS_WITH_STORED = """
+SELECT u.id, u.email, u.password_hash, u.role, u.token_version, u.disabled_at,
+       b.promoter_user_id, b.fighter_a_user_id, b.fighter_b_user_id,
+       k.request_hash, k.response_status, k.response_body
+FROM users u
+LEFT JOIN bouts b ON b.id = $2
+LEFT JOIN idempotency_keys k ON k.operation = $3 AND k.bout_id = $2 AND k.key = $4
+WHERE u.id = $1
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +78,33 @@ class Parties:
     fighter_b_user_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    user: UserRow | None
+    parties: Parties | None
+    stored: Stored | None = None
+
+
 async def access(
-    conn: Connection, *, user_id: uuid.UUID, bout_id: uuid.UUID
-) -> tuple[UserRow | None, Parties | None]:
-    """The token's account and the bout's parties, in one round trip (None when missing)."""
-    row = await conn.fetchrow(_ACCESS, user_id, bout_id)
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    bout_id: uuid.UUID,
+    stored_under: tuple[str, str] | None = None,
+) -> Access:
+    """The token's account and the bout's parties (None when missing), in one round trip;
+    with `stored_under` (operation, key), also what is stored under that Idempotency-Key."""
+    if stored_under is None:
+        row = await conn.fetchrow(_ACCESS, user_id, bout_id)
+    else:
+        row = await conn.fetchrow(_ACCESS_WITH_STORED, user_id, bout_id, *stored_under)
     if row is None:
-        return None, None
+        return Access(None, None)
     parties = Parties(row[6], row[7], row[8]) if row[6] is not None else None
-    return user_of(row), parties
+    stored = None
+    if stored_under is not None and row[9] is not None:
+        stored = Stored(row[9], row[10], row[11])
+    return Access(user_of(row), parties, stored)
 
 
 # --- creating ------------------------------------------------------------------------------

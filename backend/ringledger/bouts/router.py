@@ -13,7 +13,7 @@ from ringledger.bouts.deps import VisibleBout
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.schemas import BoutPage, BoutView, CreateBoutRequest
-from ringledger.core.deps import SettingsDep, TxDep
+from ringledger.core.deps import SettingsDep, TxDep, UnitDep
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 
@@ -45,25 +45,25 @@ async def create_bout(
 @router.get("", operation_id="listBouts", response_model=BoutPage, responses=errors(400, 401, 422))
 async def list_bouts(
     user: CurrentUser,
-    tx: TxDep,
+    unit: UnitDep,
     status: Annotated[BoutStatus | None, Query(description="Only bouts in this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Bouts the caller may see, newest first, a page at a time."""
     page, next_cursor = await service.list_visible(
-        tx, user=user, status=status, limit=limit, cursor=cursor
+        unit.conn, user=user, status=status, limit=limit, cursor=cursor
     )
-    items = await views.render_page(tx.conn, page)
+    items = await views.render_page(unit.conn, page)
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get(
     "/{bout_id}", operation_id="getBout", response_model=BoutView, responses=errors(401, 404, 422)
 )
-async def get_bout(access: VisibleBout, tx: TxDep) -> Response:
+async def get_bout(access: VisibleBout, unit: UnitDep) -> Response:
     """One bout, if the caller may see it."""
-    view = await views.render_by_id(tx.conn, access.bout_id)
+    view = await views.render_by_id(unit.conn, access.bout_id)
     if view is None:
         raise BoutNotFound("No such bout.")
     return json_response(view)

@@ -18,7 +18,7 @@ from ringledger.bouts import conditions, plan, queries
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.bouts.schemas import CreateBoutRequest
-from ringledger.core.db import Tx
+from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import BadRequest
 from ringledger.core.timeutil import utcnow
 from ringledger.fighters import queries as fighter_queries
@@ -133,12 +133,12 @@ _SCOPES = {UserRole.ADMIN: "all", UserRole.PROMOTER: "promoter", UserRole.FIGHTE
 
 
 async def list_visible(
-    tx: Tx, *, user: UserRow, status: BoutStatus | None, limit: int, cursor: str | None
+    conn: Connection, *, user: UserRow, status: BoutStatus | None, limit: int, cursor: str | None
 ) -> tuple[list[BoutRow], str | None]:
     """A page of visible bouts, newest first, and the cursor of the next page."""
     before = _decode_cursor(cursor) if cursor is not None else queries.FIRST_PAGE
     rows = await queries.page(
-        tx.conn,
+        conn,
         scope=_SCOPES[user.role],
         user_id=user.id,
         status=status,

@@ -60,29 +60,43 @@ class AuditRow:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-_INSERT_AUDIT = """
-INSERT INTO audit_log
-    (bout_id, actor_user_id, actor_role, action, entity_type, entity_id, outcome, failure_code,
-     details)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::jsonb[])
+# Everything a unit of work leaves to write at its end, in one statement: its audit rows (any
+# number) and the stored outcome of its Idempotency-Key (at most one; none when $10 is NULL).
+_FLUSH = """
+WITH audit AS (
+    INSERT INTO audit_log
+        (bout_id, actor_user_id, actor_role, action, entity_type, entity_id, outcome,
+         failure_code, details)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                         $6::text[], $7::text[], $8::text[], $9::jsonb[])
+), outcome AS (
+    UPDATE idempotency_keys SET response_status = $11, response_body = $12 WHERE id = $10
+)
+SELECT 1
 """
 
 
 class Tx:
-    """One unit of work: the connection inside its transaction, and the audit rows to write."""
+    """One unit of work inside its transaction: the connection, and what it writes at the end
+    (its audit rows, the stored outcome of its Idempotency-Key)."""
 
-    __slots__ = ("audit", "conn")
+    __slots__ = ("audit", "conn", "outcome")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.audit: list[AuditRow] = []
+        self.outcome: tuple[int, int, bytes] | None = None
 
-    async def flush_audit(self) -> None:
-        """Insert the pending audit rows in one statement (called before every commit)."""
-        if not self.audit:
+    def store_outcome(self, record_id: int, status: int, body: bytes) -> None:
+        """Write this answer under the claimed key with the rest of the unit of work."""
+        self.outcome = (record_id, status, body)
+
+    async def flush(self) -> None:
+        """Write the pending audit rows and outcome in one statement (before every commit)."""
+        if not self.audit and self.outcome is None:
             return
         rows, self.audit = self.audit, []
+        outcome, self.outcome = self.outcome, None
         columns: list[list[Any]] = [[] for _ in range(9)]
         for row in rows:
             values = (
@@ -98,7 +112,45 @@ class Tx:
             )
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
-        await self.conn.execute(_INSERT_AUDIT, *columns)
+        await self.conn.execute(_FLUSH, *columns, *(outcome or (None, None, None)))
+
+
+class Unit:
+    """One request's connection (or one step of a command's). Reads run on `conn` directly:
+    under READ COMMITTED each statement sees its own snapshot, in a transaction or not, so a
+    read-only request needs no BEGIN and COMMIT. Changes run inside `transaction()`."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One transaction: committed (pending writes first) on success, rolled back otherwise.
+
+        A `RingLedgerError` with `keep_changes` (a refused transition, a recorded confirm
+        failure) still commits what was written before it was raised: its audit row must
+        survive.
+        """
+        tx = Tx(self.conn)
+        transaction = self.conn.transaction()
+        await transaction.start()
+        try:
+            yield tx
+        except RingLedgerError as error:
+            if not error.keep_changes:
+                await transaction.rollback()
+                raise
+            await tx.flush()
+            await transaction.commit()
+            raise
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise
+        await tx.flush()
+        await transaction.commit()
 
 
 class Database:
@@ -133,34 +185,18 @@ class Database:
         await self.pool.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One transaction: committed (audit rows first) on success, rolled back otherwise.
+    async def unit(self) -> AsyncIterator[Unit]:
+        """A connection for one request, released at its end.
 
-        A `RingLedgerError` with `keep_changes` (a refused transition, a recorded confirm
-        failure) still commits what was written before it was raised: its audit row must
-        survive. A constraint that caught a race is a 409 with nothing stored; an unreachable
-        database or a lock wait that ran out is a 503 with nothing stored.
+        A constraint that caught a race is a 409 with nothing stored; an unreachable database
+        or a lock wait that ran out is a 503 with nothing stored.
         """
-        conn = await self._acquire()
         try:
-            tx = Tx(conn)
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                yield tx
-            except RingLedgerError as error:
-                if not error.keep_changes:
-                    await transaction.rollback()
-                    raise
-                await tx.flush_audit()
-                await transaction.commit()
-                raise
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await transaction.rollback()
-                raise
-            await tx.flush_audit()
-            await transaction.commit()
+            conn: Connection = await self.pool.acquire()
+        except (*_DATABASE_GONE, *_TRANSPORT) as error:
+            raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
+        try:
+            yield Unit(conn)
         except _CONFLICTS as error:
             # A UNIQUE or CHECK constraint caught what a concurrent request slipped past the
             # service's own checks: nothing was written, and a retry will see the other one.
@@ -182,12 +218,11 @@ class Database:
         finally:
             await self.pool.release(conn)
 
-    async def _acquire(self) -> Connection:
-        try:
-            conn: Connection = await self.pool.acquire()
-        except (*_DATABASE_GONE, *_TRANSPORT) as error:
-            raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
-        return conn
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A connection and one transaction on it (commands, the worker)."""
+        async with self.unit() as unit, unit.transaction() as tx:
+            yield tx
 
 
 def dsn(url: URL) -> str:

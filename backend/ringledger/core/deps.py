@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ringledger.core.config import Settings
-from ringledger.core.db import Database, Tx
+from ringledger.core.db import Database, Tx, Unit
 from ringledger.core.errors import NotAuthenticated
 from ringledger.core.security import PasswordHashing, TokenClaims, TokenIssuer
 
@@ -31,9 +31,17 @@ async def get_database(request: Request) -> Database:
     return database
 
 
-async def get_tx(request: Request) -> AsyncIterator[Tx]:
+async def get_unit(request: Request) -> AsyncIterator[Unit]:
+    """The request's database connection (reads run on it without a transaction)."""
     database: Database = request.app.state.database
-    async with database.transaction() as tx:
+    async with database.unit() as unit:
+        yield unit
+
+
+async def get_tx(unit: Annotated[Unit, Depends(get_unit, scope="function")]) -> AsyncIterator[Tx]:
+    """The request's transaction, on the request's connection: begun when first asked for
+    (after the access checks that only read), committed before the response is sent."""
+    async with unit.transaction() as tx:
         yield tx
 
 
@@ -50,6 +58,7 @@ async def get_passwords(request: Request) -> PasswordHashing:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 # scope="function": the transaction commits before the response is sent, never after.
+UnitDep = Annotated[Unit, Depends(get_unit, scope="function")]
 TxDep = Annotated[Tx, Depends(get_tx, scope="function")]
 TokensDep = Annotated[TokenIssuer, Depends(get_tokens)]
 PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]

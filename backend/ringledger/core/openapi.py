@@ -32,7 +32,7 @@ _DESCRIPTIONS = {
     409: "Lifecycle state conflict or idempotency conflict",
     413: "Request body larger than 64 KiB",
     422: "Validation error or deterministic confirm failure",
-    429: "Too many failed logins (see Retry-After)",
+    429: "Too many attempts: failed logins, or registrations from one address (see Retry-After)",
     502: "Xaman or the XRPL node failed; nothing changed",
     503: "The database is unreachable or busy (retry); /readyz: not ready",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ringledger.auth.deps import Fighter, PromoterOrAdmin
-from ringledger.core.deps import TxDep
+from ringledger.core.deps import TxDep, UnitDep
 from ringledger.core.openapi import errors
 from ringledger.fighters import service
 from ringledger.fighters.queries import Profile
@@ -32,15 +32,15 @@ async def save_my_profile(body: ProfileIn, user: Fighter, tx: TxDep) -> ProfileO
 
 
 @router.get("/me", operation_id="getMyProfile", responses=errors(401, 403, 404))
-async def get_my_profile(user: Fighter, tx: TxDep) -> ProfileOut:
+async def get_my_profile(user: Fighter, unit: UnitDep) -> ProfileOut:
     """The calling fighter's profile."""
-    return profile_out(await service.get_profile(tx, user_id=user.id))
+    return profile_out(await service.get_profile(unit.conn, user_id=user.id))
 
 
 @router.get("", operation_id="listFighters", responses=errors(401, 403))
-async def list_fighters(_: PromoterOrAdmin, tx: TxDep) -> list[FighterOut]:
+async def list_fighters(_: PromoterOrAdmin, unit: UnitDep) -> list[FighterOut]:
     """Every fighter with a profile, for picking the two corners of a bout."""
     return [
         FighterOut(**profile_out(profile).model_dump(), email=email)
-        for profile, email in await service.list_fighters(tx)
+        for profile, email in await service.list_fighters(unit.conn)
     ]

@@ -6,7 +6,7 @@ import uuid
 
 import asyncpg
 
-from ringledger.core.db import Tx
+from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import Conflict, NotFound
 from ringledger.fighters import queries
 from ringledger.fighters.queries import Profile
@@ -36,13 +36,13 @@ async def save_profile(
         raise AddressTaken("Another fighter already uses this XRPL address.") from error
 
 
-async def get_profile(tx: Tx, *, user_id: uuid.UUID) -> Profile:
-    profile = await queries.profile(tx.conn, user_id)
+async def get_profile(conn: Connection, *, user_id: uuid.UUID) -> Profile:
+    profile = await queries.profile(conn, user_id)
     if profile is None:
         raise ProfileNotFound("You have not saved a fighter profile yet.")
     return profile
 
 
-async def list_fighters(tx: Tx) -> list[tuple[Profile, str]]:
+async def list_fighters(conn: Connection) -> list[tuple[Profile, str]]:
     """Every fighter with a profile, by display name, with their email."""
-    return await queries.all_with_emails(tx.conn)
+    return await queries.all_with_emails(conn)

@@ -22,11 +22,15 @@ import asyncpg
 from fastapi import Header
 
 from ringledger.core.context import add_log_fields
-from ringledger.core.db import Tx
+from ringledger.core.db import Tx, Unit
 from ringledger.core.errors import BadRequest, Conflict, RingLedgerError
 from ringledger.idempotency import queries
+from ringledger.idempotency.queries import Stored
 
 _VISIBLE_ASCII = re.compile(r"^[\x21-\x7e]{1,128}$")
+# The operations whose requests carry an Idempotency-Key (a key is scoped per operation and bout).
+ESCROW_CONFIRM = "escrow_confirm"
+PAYOUT_CONFIRM = "payout_confirm"
 
 
 class KeyMissing(BadRequest):
@@ -57,6 +61,10 @@ class Claim:
 
     record_id: int | None
     stored: Outcome | None
+
+
+def well_formed(value: str) -> bool:
+    return _VISIBLE_ASCII.match(value) is not None
 
 
 def check_key(value: str | None) -> str:
@@ -101,13 +109,18 @@ async def claim(tx: Tx, *, operation: str, bout_id: uuid.UUID, key: str, digest:
     if record_id is not None:
         return Claim(record_id=record_id, stored=None)
     found = await queries.stored(tx.conn, operation=operation, bout_id=bout_id, key=key)
-    assert found.status is not None
+    return Claim(record_id=None, stored=_replay(found, digest))
+
+
+def _replay(found: Stored, digest: str) -> Outcome:
+    """The stored outcome, for the same request only (409 for another body under the key)."""
+    assert found.status is not None, "an outcome is stored in the transaction that claimed"
     if found.request_hash != digest:
         raise KeyReused(
             "This Idempotency-Key was already used with a different request body; "
             "use a new key for a new request."
         )
-    return Claim(record_id=None, stored=Outcome(found.status, found.body or b""))
+    return Outcome(found.status, found.body or b"")
 
 
 def _dump(body: dict[str, Any]) -> bytes:
@@ -115,43 +128,48 @@ def _dump(body: dict[str, Any]) -> bytes:
 
 
 async def run_once(
-    tx: Tx,
+    unit: Unit,
     *,
     operation: str,
     bout_id: uuid.UUID,
     key: str,
     request: dict[str, Any],
-    execute: Callable[[], Awaitable[dict[str, Any]]],
+    stored: Stored | None,
+    execute: Callable[[Tx], Awaitable[dict[str, Any]]],
 ) -> tuple[Outcome, bool]:
-    """Run `execute` once per key; store its outcome with its effects; replay it afterwards.
+    """Run `execute` once per key, in a transaction that also stores its outcome; replay the
+    outcome afterwards. Returns the outcome and whether it is a replay.
 
-    Returns the outcome and whether it is a replay. Expected rejections (a RingLedgerError
-    with `keep_changes`: a 409 state conflict, a 422 failure) are outcomes too; anything else
-    (a 502, a crash) stores nothing, and so does a fault of the server's own (a kept 5xx).
+    `stored` is what the access check already found under the key: a replay then needs no
+    transaction at all. Expected rejections (a RingLedgerError with `keep_changes`: a 409
+    state conflict, a 422 failure) are outcomes too; anything else (a 502, a crash) stores
+    nothing, and neither does a fault of the server's own (a kept 5xx).
     """
-    claimed = await claim(
-        tx, operation=operation, bout_id=bout_id, key=key, digest=request_hash(request)
-    )
-    if claimed.stored is not None:
+    digest = request_hash(request)
+    if stored is not None:
         add_log_fields(idempotent_replay="true")
-        return claimed.stored, True
-    assert claimed.record_id is not None
-    try:
-        outcome = Outcome(200, _dump(await execute()))
-    except RingLedgerError as error:
-        if not error.keep_changes:
-            raise
-        if error.status >= 500:
-            # Its audit row is kept, the key is not spent: the same request succeeds once the
-            # fault is mended.
-            await queries.release(tx.conn, record_id=claimed.record_id)
-            raise
-        add_log_fields(error_code=error.code, failure_code=error.extra.get("failure_code"))
-        outcome = Outcome(error.status, _dump(error.body()))
-    await queries.store(
-        tx.conn, record_id=claimed.record_id, status=outcome.status, body=outcome.body
-    )
-    return outcome, False
+        return _replay(stored, digest), True
+    async with unit.transaction() as tx:
+        claimed = await claim(tx, operation=operation, bout_id=bout_id, key=key, digest=digest)
+        if claimed.stored is not None:
+            add_log_fields(idempotent_replay="true")
+            return claimed.stored, True
+        assert claimed.record_id is not None
+        try:
+            outcome = Outcome(200, _dump(await execute(tx)))
+        except RingLedgerError as error:
+            if not error.keep_changes:
+                raise
+            if error.status >= 500:
+                # Its audit row is kept, the key is not spent: the same request succeeds once
+                # the fault is mended.
+                await queries.release(tx.conn, record_id=claimed.record_id)
+                raise
+            # A recorded refusal is this key's answer: it commits with what it recorded.
+            add_log_fields(error_code=error.code, failure_code=error.extra.get("failure_code"))
+            outcome = Outcome(error.status, _dump(error.body()))
+        tx.store_outcome(claimed.record_id, outcome.status, outcome.body)
+        return outcome, False
 
 
 async def purge(tx: Tx, *, older_than: timedelta) -> int:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import URL
 
 from tests.support import db_state
-from tests.support.api import Api, future_event
+from tests.support.api import PASSWORD, Api, future_event
 from tests.support.flow import KINDS, Flow, create_evidence, payout_evidence, tx_hash
 from tests.support.live import live_server
 
@@ -224,3 +224,33 @@ def test_withdraw_racing_a_signed_reconcile_and_a_confirm(
         assert status == "draft"
         assert reconciled.status_code == 200 or confirmed.status_code == 200
         assert signed == 1 or escrows["bonus_a"]["status"] == "created"
+
+
+def test_two_password_changes_at_once_cannot_both_win(remote: Api, server: str) -> None:
+    """The account row is locked: the second change finds its token revoked, so no token
+    issued between the two commits survives either."""
+    account = remote.register("promoter")
+    requests = [
+        (
+            "POST",
+            "/auth/password",
+            {"current_password": PASSWORD, "new_password": f"new passphrase number {n}"},
+            account.headers,
+        )
+        for n in (1, 2)
+    ]
+    answers = fire(requests, server)
+    assert sorted(answer.status_code for answer in answers) == [204, 401], [
+        answer.text for answer in answers
+    ]
+    refused = next(answer for answer in answers if answer.status_code == 401)
+    assert refused.json()["code"] == "token_invalid"
+    winner = 1 if answers[0].status_code == 204 else 2
+    logins = {
+        n: remote.client.post(
+            "/auth/login",
+            json={"email": account.email, "password": f"new passphrase number {n}"},
+        ).status_code
+        for n in (1, 2)
+    }
+    assert logins == {winner: 200, 3 - winner: 401}

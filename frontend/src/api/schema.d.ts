@@ -1300,7 +1300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many failed logins (see Retry-After) */
+            /** @description Too many attempts: failed logins, or registrations from one address (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1432,7 +1432,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many failed logins (see Retry-After) */
+            /** @description Too many attempts: failed logins, or registrations from one address (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1510,7 +1510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many failed logins (see Retry-After) */
+            /** @description Too many attempts: failed logins, or registrations from one address (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
