@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xrpl.models.transactions import EscrowCancel, EscrowCreate, EscrowFinish
-
 from ringledger.bouts.records import EscrowRow
+from ringledger.core.xrpl_models import EscrowCancel, EscrowCreate, EscrowFinish
 
 # rippled EscrowFinish::calculateBaseFee: a finish with a fulfillment costs
 # base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself (INTEGRATIONS.md §1).

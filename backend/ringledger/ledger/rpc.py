@@ -15,11 +15,10 @@ from typing import Any, TypeVar
 import httpx
 from xrpl import XRPLException
 from xrpl.asyncio.clients import AsyncJsonRpcClient
-from xrpl.models.requests import ServerInfo, Tx
-from xrpl.models.requests.request import Request
 
 from ringledger.core.config import XRPL_NETWORK_IDS, Settings
 from ringledger.core.metrics import OUTSIDE_CALLS
+from ringledger.core.xrpl_models import Request, ServerInfo, Tx
 from ringledger.ledger.interface import LedgerTx, LedgerUnavailable, NetworkMismatch
 
 log = logging.getLogger(__name__)
