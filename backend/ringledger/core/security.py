@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +19,8 @@ from ringledger.core.errors import NotAuthenticated
 JWT_ALGORITHM = "HS256"
 # Tokens issued a little "in the future" by a server with a fast clock are still accepted.
 CLOCK_SKEW_SECONDS = 30
+# Tokens whose checks are remembered, least recently used first out (about 0.5 KB each).
+VERIFIED_TOKENS_REMEMBERED = 4096
 
 
 class PasswordHashing:
@@ -54,11 +59,28 @@ class TokenClaims:
 
 
 class TokenIssuer:
-    """Issues and checks bearer tokens with `sub`, `role`, `ver`, `iat`, `exp`."""
+    """Issues and checks bearer tokens with `sub`, `role`, `ver`, `iat`, `exp`.
 
-    def __init__(self, *, secret: str, expires_minutes: int) -> None:
+    A client sends the same token with every request until it expires, and checking one costs
+    more than the rest of a small request's Python (PyJWT inspects every character of every
+    segment): a token that passed every check is remembered (the whole token string, signature
+    included, is the key), and only its expiry is checked again on later requests. Whether the
+    account still honours it (password change, disabling) is never remembered: the database
+    says so on every request (`ringledger.auth.deps.token_holder`).
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        expires_minutes: int,
+        clock: Callable[[], float] = time.time,
+        remember: int = VERIFIED_TOKENS_REMEMBERED,
+    ) -> None:
         self._secret = secret
+        self._clock = clock
         self.lifetime = timedelta(minutes=expires_minutes)
+        self._checked = functools.lru_cache(maxsize=remember)(self._check)
 
     def issue(
         self, *, user_id: uuid.UUID, role: str, version: int, now: datetime | None = None
@@ -75,6 +97,15 @@ class TokenIssuer:
 
     def verify(self, token: str) -> TokenClaims:
         """Decode and check a token; any defect is a 401 with a precise code."""
+        claims, expires = self._checked(token)
+        # PyJWT's own rule, applied again to a remembered token: expired once exp <= now - leeway.
+        if expires <= self._clock() - CLOCK_SKEW_SECONDS:
+            raise NotAuthenticated("The access token has expired.", code="token_expired")
+        return claims
+
+    def _check(self, token: str) -> tuple[TokenClaims, int]:
+        """Every check of the token (signature, shape, iat, exp); raises, so a refused token is
+        never remembered."""
         try:
             # The leeway applies to iat (a token minted by a server whose clock runs ahead) and
             # to exp alike; PyJWT refuses a future iat itself, so it must be given the leeway.
@@ -91,7 +122,7 @@ class TokenIssuer:
             raise NotAuthenticated(
                 "The access token is not valid.", code="token_invalid"
             ) from error
-        return _claims(claims)
+        return _claims(claims), int(claims["exp"])
 
 
 def _claims(claims: dict[str, object]) -> TokenClaims:

@@ -45,6 +45,34 @@ class TestTokens:
             issuer.verify(token)
         assert caught.value.code == "token_expired"
 
+    def test_a_remembered_token_still_expires(self) -> None:
+        now = [datetime.now(UTC).timestamp()]
+        issuer = TokenIssuer(secret=SECRET, expires_minutes=60, clock=lambda: now[0])
+        token = issuer.issue(user_id=uuid.uuid4(), role="promoter", version=0)
+        issuer.verify(token)  # checked in full, then remembered
+        now[0] += 3600 + 29  # past exp, within the leeway
+        assert issuer.verify(token).role == "promoter"
+        now[0] += 1  # exp <= now - leeway
+        with pytest.raises(NotAuthenticated) as caught:
+            issuer.verify(token)
+        assert caught.value.code == "token_expired"
+
+    def test_a_remembered_token_speaks_only_for_itself(self, issuer: TokenIssuer) -> None:
+        token = issuer.issue(user_id=uuid.uuid4(), role="promoter", version=0)
+        issuer.verify(token)
+        header, payload, _ = token.split(".")
+        forged = jwt.encode({**jwt.decode(token, SECRET, ["HS256"]), "role": "admin"}, "x" * 40)
+        for other in (f"{header}.{payload}.{forged.split('.')[2]}", forged, token + "x"):
+            with pytest.raises(NotAuthenticated) as caught:
+                issuer.verify(other)
+            assert caught.value.code == "token_invalid"
+
+    def test_a_refused_token_is_refused_every_time(self, issuer: TokenIssuer) -> None:
+        token = jwt.encode({"sub": str(uuid.uuid4()), "role": "promoter"}, SECRET)
+        for _ in range(3):
+            with pytest.raises(NotAuthenticated):
+                issuer.verify(token)
+
     @pytest.mark.parametrize(
         "token_of",
         [
