@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi.telemetry import TelemetryConfig
 
 from ringledger.audit.router import router as audit_router
 from ringledger.auth.router import router as auth_router
@@ -20,7 +18,6 @@ from ringledger.bouts.router import router as bouts_router
 from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
-from ringledger.core.context import request_id_var
 from ringledger.core.database import database_url
 from ringledger.core.db import Database
 from ringledger.core.health import router as health_router
@@ -37,6 +34,12 @@ from ringledger.signing.router import router as webhook_router
 from ringledger.web.static import mount_console
 
 log = logging.getLogger(__name__)
+_NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
@@ -107,69 +110,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Content-Security-Policy forbids; the document itself stays at /openapi.json.
         docs_url=None,
         redoc_url=None,
+        # FastAPI's OpenTelemetry hooks look for a configured provider on every request and
+        # dependency; the service reports through /metrics and its logs, not OpenTelemetry.
+        telemetry=_NO_TELEMETRY,
     )
     app.state.settings = settings
     handlers.install(app)
+    # Requests are matched against the routers in this order: the bout lifecycle, which takes
+    # most of the traffic, first (no two routers share a path).
     for router in (
-        health_router,
-        meta_router,
+        flow_router,
+        bouts_router,
+        audit_router,
         auth_router,
         fighters_router,
-        bouts_router,
-        flow_router,
-        audit_router,
         webhook_router,
+        health_router,
+        meta_router,
     ):
         app.include_router(router)
     mount_console(app, settings.RINGLEDGER_WEB_DIR)
     return app
 
 
-class Outermost:
-    """Wraps the app so even a crash inside Starlette's error layer carries a request id."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.fastapi = app
-        self._inner: ASGIApp = RequestContextMiddleware(app)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = {"value": False}
-
-        async def tracking_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                started["value"] = True
-            await send(message)
-
-        try:
-            await self._inner(scope, receive, tracking_send)
-        except Exception:
-            if scope["type"] != "http":
-                raise
-            if not started["value"]:
-                # A failure outside Starlette's error layer (our own middleware): still a JSON
-                # 500 with the request id, never a bare connection reset.
-                log.exception("unhandled error before the application answered")
-                await _send_internal_error(send)
-            # Otherwise Starlette has already logged it and sent the 500 body; re-raising would
-            # only make the server print the same traceback a second time.
-
-
-async def _send_internal_error(send: Send) -> None:
-    request_id = request_id_var.get() or uuid.uuid4().hex
-    body = json.dumps(
-        {
-            "detail": "An internal error occurred. Quote the request id when reporting it.",
-            "code": "internal_error",
-            "request_id": request_id,
-        }
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def create_asgi(settings: Settings | None = None) -> Outermost:
+def create_asgi(settings: Settings | None = None) -> RequestContextMiddleware:
     """The ASGI callable servers run (`uvicorn --factory ringledger.main:create_asgi`)."""
     settings = settings or get_settings()
     configure_logging(as_json=settings.log_as_json, level=settings.RINGLEDGER_LOG_LEVEL)
-    return Outermost(create_app(settings))
+    return RequestContextMiddleware(create_app(settings))

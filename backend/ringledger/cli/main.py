@@ -12,6 +12,7 @@ import typer
 from ringledger.cli import audit_view, common, evidence, reconcile_worker, rotate_key, smoke
 from ringledger.cli.common import console, errors
 from ringledger.core import migrations
+from ringledger.core.metrics import METRICS_DIR_VARIABLE
 
 app = typer.Typer(
     help=(
@@ -68,6 +69,8 @@ def serve(
     # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through SystemExit instead
     # lets the exit hooks run, which stop the embedded PostgreSQL this process started.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if workers > 1:
+        _share_metrics()
     trusted = settings.trusted_proxies
     uvicorn.run(
         "ringledger.main:create_asgi",
@@ -77,11 +80,34 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        # The C event loop and HTTP parser (uvloop, httptools: pinned dependencies), never the
+        # pure-Python fallbacks "auto" would pick silently if they were missing.
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=10,
         # X-Forwarded-For is honoured only from the proxies the operator lists (none by default).
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
     )
+
+
+def _share_metrics() -> None:
+    """Let /metrics count every worker's requests, whichever worker answers the scrape.
+
+    prometheus-client's multiprocess mode: each worker writes its counters to files in
+    PROMETHEUS_MULTIPROC_DIR, read back and summed by /metrics. The workers inherit the
+    variable; the directory is this run's own (an operator's is used as given) and removed
+    when the server exits, so no count of an earlier run is ever added in.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    if os.environ.get(METRICS_DIR_VARIABLE):
+        return
+    directory = tempfile.mkdtemp(prefix="ringledger-metrics-")
+    os.environ[METRICS_DIR_VARIABLE] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:

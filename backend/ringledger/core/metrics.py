@@ -1,8 +1,18 @@
-"""Prometheus metrics (requests, lifecycle transitions, failure codes, outside calls)."""
+"""Prometheus metrics (requests, lifecycle transitions, failure codes, outside calls).
+
+With several API workers (`ringledger serve --workers N`) the metrics are kept in
+prometheus-client's multiprocess mode, and `exposition()` sums every worker's.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+# Read by prometheus-client when it is first imported: set before the workers start.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter(
     "ringledger_http_requests_total",
@@ -33,3 +43,12 @@ OUTSIDE_CALLS = Counter(
     "Calls to Xaman and the XRPL node",
     ["system", "operation", "outcome"],
 )
+
+
+def exposition() -> bytes:
+    """The Prometheus text of this process, or of all the workers in multiprocess mode."""
+    if not os.environ.get(METRICS_DIR_VARIABLE):
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry)

@@ -1,4 +1,5 @@
-"""ASGI middleware: request id, security headers, 64 KiB body limit, access log and metrics."""
+"""The outermost ASGI layer: request id, security headers, 64 KiB body limit, access log and
+metrics, and a JSON 500 for a failure that nothing inside answered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 import time
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from ringledger.core.context import add_log_fields, log_fields_var, request_id_var
 from ringledger.core.metrics import ERRORS, LATENCY, REQUESTS
@@ -16,28 +18,32 @@ from ringledger.core.metrics import ERRORS, LATENCY, REQUESTS
 MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 access_log = logging.getLogger("ringledger.access")
+log = logging.getLogger(__name__)
 _NUL_ESCAPE = b"\\u0000"
 _TOO_LARGE = "The request body is larger than 64 KiB."
 _NUL_REFUSED = "The request contains a NUL character, which no field accepts."
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    """Wraps the application (`fastapi`): one layer, one `send` wrapper per request."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.fastapi = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.fastapi(scope, receive, send)
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         id_token = request_id_var.set(request_id)
-        fields_token = log_fields_var.set({})
+        fields: dict[str, str] = {}
+        fields_token = log_fields_var.set(fields)
         started = time.perf_counter()
-        status = {"code": 500}
+        answered: list[int] = []  # the status, once the response has started
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                answered.append(message["status"])
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(_protections(headers))
@@ -53,9 +59,17 @@ class RequestContextMiddleware:
                 # PostgreSQL text cannot hold NUL; refuse it here, once, for every field.
                 await _send_error(send_with_id, 422, "validation_error", _NUL_REFUSED)
                 return
-            await self.app(scope, _replay(body, receive), send_with_id)
+            await self.fastapi(scope, _replay(body, receive), send_with_id)
+        except Exception:
+            if not answered:
+                # A failure outside Starlette's error layer: still a JSON 500 with the request
+                # id, never a bare connection reset.
+                log.exception("unhandled error before the application answered")
+                await _send_internal_error(send_with_id, request_id)
+            # Otherwise Starlette has already logged it and sent the 500 body; re-raising would
+            # only make the server print the same traceback a second time.
         finally:
-            _finish(scope, status["code"], time.perf_counter() - started)
+            _finish(scope, answered[0] if answered else 500, time.perf_counter() - started, fields)
             log_fields_var.reset(fields_token)
             request_id_var.reset(id_token)
 
@@ -153,15 +167,35 @@ async def _send_error(send: Send, status: int, code: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _finish(scope: Scope, status: int, elapsed: float) -> None:
+async def _send_internal_error(send: Send, request_id: str) -> None:
+    body = json.dumps(
+        {
+            "detail": "An internal error occurred. Quote the request id when reporting it.",
+            "code": "internal_error",
+            "request_id": request_id,
+        }
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _finish(scope: Scope, status: int, elapsed: float, known: dict[str, str]) -> None:
     route = scope.get("route")
     template = getattr(route, "path", None) or "unmatched"
     method = scope.get("method", "-")
     REQUESTS.labels(method, template, str(status)).inc()
     LATENCY.labels(method, template).observe(elapsed)
-    known = log_fields_var.get() or {}
-    if "error_code" in known:
-        ERRORS.labels(template, known["error_code"]).inc()
+    code = known.get("error_code")
+    if code is not None:
+        ERRORS.labels(template, code).inc()
+    # A 5xx is something an operator must look at; the rest is the normal flow of traffic.
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
     fields: dict[str, object] = {
         "method": method,
         "route": template,
@@ -169,6 +203,4 @@ def _finish(scope: Scope, status: int, elapsed: float) -> None:
         "latency_ms": round(elapsed * 1000, 1),
         **known,
     }
-    # A 5xx is something an operator must look at; the rest is the normal flow of traffic.
-    level = logging.WARNING if status >= 500 else logging.INFO
     access_log.log(level, "%s %s -> %s", method, template, status, extra={"fields": fields})

@@ -8,8 +8,10 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
+from starlette.types import Receive, Scope, Send
 
 from ringledger.core.db import Database
+from ringledger.core.middleware import RequestContextMiddleware
 from ringledger.main import ConfigurationRefused, create_asgi
 from tests.conftest import test_settings
 from tests.support.api import Api
@@ -84,6 +86,24 @@ def test_unhandled_error_is_500_with_request_id(database: URL, data_dir: Path) -
     body = response.json()
     assert body["code"] == "internal_error" and "boom" not in response.text
     assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_failure_before_the_application_answers_is_still_a_json_500() -> None:
+    """Outside Starlette's error layer (a failing app, a broken send): JSON 500, request id."""
+
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom: secret internals")
+
+    client = TestClient(RequestContextMiddleware(failing), raise_server_exceptions=False)  # type: ignore[arg-type]
+    response = client.get("/anything", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "An internal error occurred. Quote the request id when reporting it.",
+        "code": "internal_error",
+        "request_id": "req-42",
+    }
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.headers["cache-control"] == "no-store"
 
 
 class TestHealth:

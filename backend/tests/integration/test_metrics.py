@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
 from tests.support.api import Account, Api
 from tests.support.flow import Flow, create_evidence
+from tests.support.live import live_server
 from tests.support.operator import xaman_unreachable
 
 CONFIRM = "/bouts/{bout_id}/escrows/confirm"
@@ -72,3 +75,41 @@ def test_lifecycle_and_failures_are_counted(
         "outage": 1,
         "xaman": 1,
     }
+
+
+def _scrape_route_count(url: str, route: str) -> float:
+    scraped = httpx.get(f"{url}/metrics", headers={"Connection": "close"}).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == "ringledger_http_requests_total" and sample.labels["route"] == route
+    )
+
+
+def _requests_then_scrapes(url: str, requests: int) -> list[float]:
+    for _ in range(requests):  # a new connection each: the workers share the listening socket
+        assert httpx.get(f"{url}/meta", headers={"Connection": "close"}).status_code == 200
+    return [_scrape_route_count(url, "/meta") for _ in range(8)]
+
+
+def test_every_worker_is_counted(database: URL, data_dir: Path, tmp_path: Path) -> None:
+    """With two workers, each scrape (whichever worker answers it) sums both workers' counts."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    with live_server(database, data_dir, workers=2, PROMETHEUS_MULTIPROC_DIR=str(shared)) as url:
+        counted = _requests_then_scrapes(url, 60)
+    writers = {path.stem.rsplit("_", 1)[-1] for path in shared.glob("counter_*.db")}
+    assert len(writers) == 2, "both workers answered requests (else the sum proves nothing)"
+    assert counted == [60.0] * 8
+
+
+def test_serve_keeps_the_workers_metrics_in_a_directory_of_its_own(
+    database: URL, data_dir: Path
+) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("ringledger-metrics-*"))
+    with live_server(database, data_dir, workers=2) as url:
+        during = set(Path(tempfile.gettempdir()).glob("ringledger-metrics-*")) - before
+        counted = _requests_then_scrapes(url, 30)
+    assert len(during) == 1 and not next(iter(during)).exists(), "removed when serve exits"
+    assert counted == [30.0] * 8
