@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ringledger.audit import evidence
 from ringledger.audit.schemas import AuditEntryOut, EvidenceOut
 from ringledger.bouts.deps import AdminBout, AuditBout
 from ringledger.bouts.errors import BoutNotFound
-from ringledger.core.deps import SettingsDep, UnitDep
+from ringledger.core.deps import settings_of
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 
@@ -22,9 +22,9 @@ router = APIRouter(prefix="/bouts/{bout_id}", tags=["audit"])
     response_model=list[AuditEntryOut],
     responses=errors(401, 403, 404, 422),
 )
-async def get_audit(access: AuditBout, unit: UnitDep) -> Response:
+async def get_audit(access: AuditBout) -> Response:
     """The bout's audit trail, oldest first (admin or the owning promoter)."""
-    return json_response(await evidence.trail(unit.conn, bout_id=access.bout_id))
+    return json_response(await evidence.trail(access.unit.conn, bout_id=access.bout_id))
 
 
 @router.get(
@@ -33,9 +33,11 @@ async def get_audit(access: AuditBout, unit: UnitDep) -> Response:
     response_model=EvidenceOut,
     responses=errors(401, 403, 404, 422),
 )
-async def get_evidence(access: AdminBout, unit: UnitDep, settings: SettingsDep) -> Response:
+async def get_evidence(access: AdminBout, request: Request) -> Response:
     """Everything the runbook's evidence checklist asks for, as one document (admin)."""
-    document = await evidence.collect(unit.conn, bout_id=access.bout_id, settings=settings)
+    document = await evidence.collect(
+        access.unit.conn, bout_id=access.bout_id, settings=settings_of(request)
+    )
     if document is None:
         raise BoutNotFound("No such bout.")
     return json_response(document)

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from ringledger.audit.service import Actor
 from ringledger.auth import queries
 from ringledger.auth.models import UserRole
 from ringledger.auth.queries import UserRow
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import ClaimsDep, UnitDep
+from ringledger.core.db import Unit
+from ringledger.core.deps import ClaimsDep, database_of
 from ringledger.core.errors import Forbidden, NotAuthenticated
 from ringledger.core.security import TokenClaims
 
@@ -41,26 +43,34 @@ def require(user: UserRow, roles: frozenset[UserRole]) -> UserRow:
     return user
 
 
-async def get_current_user(claims: ClaimsDep, unit: UnitDep) -> UserRow:
-    return token_holder(await queries.user_by_id(unit.conn, claims.user_id), claims)
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The account behind the request's token, and the request's unit of work."""
+
+    user: UserRow
+    unit: Unit
 
 
-CurrentUser = Annotated[UserRow, Depends(get_current_user)]
-
-
-def require_role(*roles: UserRole) -> Callable[[UserRow], Coroutine[Any, Any, UserRow]]:
-    """A dependency that lets only `roles` through (403 for any other authenticated user)."""
+def caller_in(*roles: UserRole) -> Callable[..., AsyncIterator[Caller]]:
+    """A dependency that lets only `roles` through (401 without a valid token, then 403), on a
+    connection that is the request's until the route returns."""
     allowed = frozenset(roles)
 
-    async def check(user: CurrentUser) -> UserRow:
-        return require(user, allowed)
+    async def caller(claims: ClaimsDep, request: Request) -> AsyncIterator[Caller]:
+        async with database_of(request).unit() as unit:
+            user = token_holder(await queries.user_by_id(unit.conn, claims.user_id), claims)
+            yield Caller(require(user, allowed), unit)
 
-    return check
+    return caller
 
 
-Promoter = Annotated[UserRow, Depends(require_role(UserRole.PROMOTER))]
-Fighter = Annotated[UserRow, Depends(require_role(UserRole.FIGHTER))]
-PromoterOrAdmin = Annotated[UserRow, Depends(require_role(UserRole.PROMOTER, UserRole.ADMIN))]
+# scope="function": the connection goes back to the pool before the response is sent.
+AnyCaller = Annotated[Caller, Depends(caller_in(*UserRole), scope="function")]
+Promoter = Annotated[Caller, Depends(caller_in(UserRole.PROMOTER), scope="function")]
+Fighter = Annotated[Caller, Depends(caller_in(UserRole.FIGHTER), scope="function")]
+PromoterOrAdmin = Annotated[
+    Caller, Depends(caller_in(UserRole.PROMOTER, UserRole.ADMIN), scope="function")
+]
 
 
 def actor_of(user: UserRow) -> Actor:

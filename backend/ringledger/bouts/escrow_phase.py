@@ -135,7 +135,7 @@ class EscrowCreation:
         escrow.offer_sequence = observed.sequence
         escrow.create_tx_hash = claimed.tx_hash
         escrow.failure_code = escrow.failure_reason = None
-        await lifecycle.move_escrow(
+        lifecycle.move_escrow(
             tx,
             bout=bout,
             escrow=escrow,
@@ -145,7 +145,7 @@ class EscrowCreation:
             details={"tx_hash": claimed.tx_hash, "offer_sequence": observed.sequence},
         )
         if all(item.status == EscrowStatus.CREATED for item in bout.escrows):
-            await lifecycle.move_bout(
+            lifecycle.move_bout(
                 tx, bout=bout, to=BoutStatus.ESCROWS_CREATED, actor=actor, action=CONFIRM
             )
         return {

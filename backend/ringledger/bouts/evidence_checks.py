@@ -27,7 +27,7 @@ class ConfirmFailed(Unprocessable):
         super().__init__(failure.reason, code=failure.code.value, failure_code=failure.code.value)
 
 
-async def record_failure(
+def record_failure(
     tx: Tx,
     *,
     bout: BoutRow,
@@ -40,7 +40,7 @@ async def record_failure(
     """Store the failure on the escrow and in the audit trail; return the 422 to raise."""
     escrow.failure_code = failure.code.value
     escrow.failure_reason = failure.reason[:500]
-    await queries.save_escrow(tx.conn, escrow)
+    queries.save_escrow(tx, escrow)
     FAILURES.labels(failure.code.value).inc()
     audit.record(
         tx,

@@ -3,13 +3,17 @@ operations runbook)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
-from ringledger.bouts.deps import AdminBout, EscrowConfirmAccess, OwnedBout, PayoutConfirmAccess
+from ringledger.bouts.deps import (
+    AdminBout,
+    BoutAccess,
+    EscrowConfirmAccess,
+    OwnedBout,
+    PayoutConfirmAccess,
+)
 from ringledger.bouts.flow_schemas import (
     EscrowConfirmOut,
     EscrowConfirmRequest,
@@ -24,22 +28,20 @@ from ringledger.bouts.flow_schemas import (
 )
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
-from ringledger.core.deps import SettingsDep, TxDep, UnitDep
+from ringledger.core.deps import settings_of
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 from ringledger.idempotency.service import (
     ESCROW_CONFIRM,
     PAYOUT_CONFIRM,
     Outcome,
-    idempotency_key,
     run_once,
 )
-from ringledger.ledger.deps import LedgerDep
-from ringledger.signing.deps import SigningDep
+from ringledger.ledger.deps import ledger_of
+from ringledger.signing.deps import signing_of
 from ringledger.signing.models import SigningPhase
 
 router = APIRouter(prefix="/bouts/{bout_id}", tags=["lifecycle"])
-IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 _PREPARE_ERRORS = errors(401, 403, 404, 409, 422, 502)
 _RECONCILE_ERRORS = errors(400, 401, 403, 404, 422, 502)
 _CONFIRM_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
@@ -66,13 +68,16 @@ def _replayable(outcome: Outcome, replayed: bool) -> Response:
     response_model=EscrowPrepareOut,
     responses=_PREPARE_ERRORS,
 )
-async def prepare_escrows(
-    access: OwnedBout, tx: TxDep, settings: SettingsDep, signing: SigningDep
-) -> Response:
+async def prepare_escrows(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowCreates and sign requests for every escrow still planned."""
-    prepared = await escrow_phase.prepare(
-        tx, bout_id=access.bout_id, actor=access.actor, signing=signing, settings=settings
-    )
+    async with access.unit.transaction() as tx:
+        prepared = await escrow_phase.prepare(
+            tx,
+            bout_id=access.bout_id,
+            actor=access.actor,
+            signing=signing_of(request),
+            settings=settings_of(request),
+        )
     return json_response(prepared)
 
 
@@ -83,19 +88,10 @@ async def prepare_escrows(
     responses=_RECONCILE_ERRORS,
 )
 async def reconcile_escrow_signing(
-    body: ReconcileRequest, access: OwnedBout, tx: TxDep, signing: SigningDep
+    body: ReconcileRequest, access: OwnedBout, request: Request
 ) -> Response:
     """Record what became of an escrow-create sign request."""
-    _log_request(body)
-    answer = await reconcile.reconcile(
-        tx,
-        bout_id=access.bout_id,
-        phase=SigningPhase.ESCROW_CREATE,
-        request=body,
-        actor=access.actor,
-        signing=signing,
-    )
-    return json_response(answer)
+    return await _reconcile(SigningPhase.ESCROW_CREATE, body, access, request)
 
 
 @router.post(
@@ -105,20 +101,16 @@ async def reconcile_escrow_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_escrow(
-    access: EscrowConfirmAccess,
-    key: IdempotencyKey,
-    body: EscrowConfirmRequest,
-    unit: UnitDep,
-    settings: SettingsDep,
-    ledger: LedgerDep,
+    access: EscrowConfirmAccess, body: EscrowConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
     _log_request(body)
+    ledger, settings = ledger_of(request), settings_of(request)
     outcome, replayed = await run_once(
-        unit,
+        access.unit,
         operation=ESCROW_CONFIRM,
         bout_id=access.bout_id,
-        key=key,
+        key=access.key,
         request=body.model_dump(mode="json"),
         stored=access.stored,
         execute=lambda tx: escrow_phase.confirm(
@@ -139,11 +131,12 @@ async def confirm_escrow(
     response_model=ResultOut,
     responses=errors(401, 403, 404, 409, 422),
 )
-async def enter_result(body: ResultRequest, access: AdminBout, tx: TxDep) -> Response:
+async def enter_result(body: ResultRequest, access: AdminBout) -> Response:
     """Enter the outcome: a winner, a draw or a no contest (admin; once, after the event)."""
-    answer = await result.enter_result(
-        tx, bout_id=access.bout_id, outcome=body.result, actor=access.actor
-    )
+    async with access.unit.transaction() as tx:
+        answer = await result.enter_result(
+            tx, bout_id=access.bout_id, outcome=body.result, actor=access.actor
+        )
     return json_response(answer)
 
 
@@ -153,12 +146,14 @@ async def enter_result(body: ResultRequest, access: AdminBout, tx: TxDep) -> Res
     response_model=BoutView,
     responses=errors(401, 403, 404, 409, 422, 502),
 )
-async def withdraw_bout(access: OwnedBout, tx: TxDep, signing: SigningDep) -> Response:
+async def withdraw_bout(access: OwnedBout, request: Request) -> Response:
     """Withdraw a draft bout that never locked money, with its open sign requests."""
-    withdrawn = await withdraw.withdraw(
-        tx, bout_id=access.bout_id, actor=access.actor, signing=signing
-    )
-    return json_response(await views.render(tx.conn, withdrawn))
+    async with access.unit.transaction() as tx:
+        withdrawn = await withdraw.withdraw(
+            tx, bout_id=access.bout_id, actor=access.actor, signing=signing_of(request)
+        )
+        view = await views.render(tx.conn, withdrawn)
+    return json_response(view)
 
 
 @router.post(
@@ -167,13 +162,16 @@ async def withdraw_bout(access: OwnedBout, tx: TxDep, signing: SigningDep) -> Re
     response_model=PayoutPrepareOut,
     responses=_PREPARE_ERRORS,
 )
-async def prepare_payouts(
-    access: OwnedBout, tx: TxDep, settings: SettingsDep, signing: SigningDep
-) -> Response:
+async def prepare_payouts(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowFinish/EscrowCancel and sign requests for every escrow still created."""
-    prepared = await payout_phase.prepare(
-        tx, bout_id=access.bout_id, actor=access.actor, signing=signing, settings=settings
-    )
+    async with access.unit.transaction() as tx:
+        prepared = await payout_phase.prepare(
+            tx,
+            bout_id=access.bout_id,
+            actor=access.actor,
+            signing=signing_of(request),
+            settings=settings_of(request),
+        )
     return json_response(prepared)
 
 
@@ -184,18 +182,25 @@ async def prepare_payouts(
     responses=_RECONCILE_ERRORS,
 )
 async def reconcile_payout_signing(
-    body: ReconcileRequest, access: OwnedBout, tx: TxDep, signing: SigningDep
+    body: ReconcileRequest, access: OwnedBout, request: Request
 ) -> Response:
     """Record what became of a payout sign request."""
+    return await _reconcile(SigningPhase.PAYOUT, body, access, request)
+
+
+async def _reconcile(
+    phase: SigningPhase, body: ReconcileRequest, access: BoutAccess, request: Request
+) -> Response:
     _log_request(body)
-    answer = await reconcile.reconcile(
-        tx,
-        bout_id=access.bout_id,
-        phase=SigningPhase.PAYOUT,
-        request=body,
-        actor=access.actor,
-        signing=signing,
-    )
+    async with access.unit.transaction() as tx:
+        answer = await reconcile.reconcile(
+            tx,
+            bout_id=access.bout_id,
+            phase=phase,
+            request=body,
+            actor=access.actor,
+            signing=signing_of(request),
+        )
     return json_response(answer)
 
 
@@ -206,20 +211,16 @@ async def reconcile_payout_signing(
     responses=_CONFIRM_ERRORS,
 )
 async def confirm_payout(
-    access: PayoutConfirmAccess,
-    key: IdempotencyKey,
-    body: PayoutConfirmRequest,
-    unit: UnitDep,
-    settings: SettingsDep,
-    ledger: LedgerDep,
+    access: PayoutConfirmAccess, body: PayoutConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
     _log_request(body)
+    ledger, settings = ledger_of(request), settings_of(request)
     outcome, replayed = await run_once(
-        unit,
+        access.unit,
         operation=PAYOUT_CONFIRM,
         bout_id=access.bout_id,
-        key=key,
+        key=access.key,
         request=body.model_dump(mode="json"),
         stored=access.stored,
         execute=lambda tx: payout_phase.confirm(

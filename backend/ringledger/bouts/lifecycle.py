@@ -73,7 +73,7 @@ def reject(
     return StateConflict(detail, **facts)
 
 
-async def transition(
+def transition(
     tx: Tx,
     *,
     bout: BoutRow,
@@ -106,11 +106,11 @@ async def transition(
         assert isinstance(to, EscrowStatus)
         entity.status = to
         facts["escrow_kind"] = entity.kind.value
-        await queries.save_escrow(tx.conn, entity)
+        queries.save_escrow(tx, entity)
     else:
         assert isinstance(to, BoutStatus)
         entity.status = to
-        await queries.save_bout(tx.conn, entity)
+        queries.save_bout(tx, entity)
     entity_type = "escrow" if isinstance(entity, EscrowRow) else "bout"
     TRANSITIONS.labels(entity_type, current.value, to.value).inc()
     audit.record(
@@ -125,7 +125,7 @@ async def transition(
     )
 
 
-async def move_bout(
+def move_bout(
     tx: Tx,
     *,
     bout: BoutRow,
@@ -135,10 +135,10 @@ async def move_bout(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Move the bout along BOUT_TRANSITIONS (409 + audit otherwise)."""
-    await transition(tx, bout=bout, entity=bout, to=to, actor=actor, action=action, details=details)
+    transition(tx, bout=bout, entity=bout, to=to, actor=actor, action=action, details=details)
 
 
-async def move_escrow(
+def move_escrow(
     tx: Tx,
     *,
     bout: BoutRow,
@@ -149,6 +149,4 @@ async def move_escrow(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Move one escrow along ESCROW_TRANSITIONS (409 + audit otherwise)."""
-    await transition(
-        tx, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details
-    )
+    transition(tx, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details)

@@ -148,7 +148,7 @@ class Payouts:
         escrow.close_tx_hash = claimed.tx_hash
         escrow.failure_code = escrow.failure_reason = None
         target = EscrowStatus.CANCELLED if action is PayoutAction.CANCEL else EscrowStatus.FINISHED
-        await lifecycle.move_escrow(
+        lifecycle.move_escrow(
             tx,
             bout=bout,
             escrow=escrow,
@@ -158,14 +158,12 @@ class Payouts:
             details={"tx_hash": claimed.tx_hash, "action": action.value},
         )
         if bout.status == BoutStatus.RESULT_ENTERED:
-            await lifecycle.move_bout(
+            lifecycle.move_bout(
                 tx, bout=bout, to=BoutStatus.PAYOUTS_IN_PROGRESS, actor=actor, action=CONFIRM
             )
         paid_out = plan_of(bout).closes(statuses_of(bout.escrows))
         if bout.status == BoutStatus.PAYOUTS_IN_PROGRESS and paid_out:
-            await lifecycle.move_bout(
-                tx, bout=bout, to=BoutStatus.CLOSED, actor=actor, action=CONFIRM
-            )
+            lifecycle.move_bout(tx, bout=bout, to=BoutStatus.CLOSED, actor=actor, action=CONFIRM)
         return {
             "bout_id": str(bout.id),
             "escrow_id": str(escrow.id),

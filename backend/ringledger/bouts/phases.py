@@ -100,14 +100,16 @@ async def prepare(
         actor=actor,
         action=rules.prepare_action,
     )
-    await signing_service.record_attempts(
-        tx, bout_id=bout.id, phase=rules.signing_phase, issued=issued, actor=actor
-    )
+    # The older requests still open are withdrawn first: the new ones are then stored with the
+    # unit's audit rows, in the one statement before its commit.
     await signing_service.supersede_open(
         tx,
         signing,
         escrow_ids=[item.escrow.id for item in prepared],
         keep={item.request.payload_id for item in issued},
+    )
+    signing_service.record_attempts(
+        tx, bout_id=bout.id, phase=rules.signing_phase, issued=issued, actor=actor
     )
     items = [
         {
@@ -175,7 +177,7 @@ async def confirm(
     """Move one escrow on validated evidence: the ledger is asked before the bout is locked (a
     slow node never holds the lock), the states and the evidence are judged under it."""
     observed = await ledger.fetch(tx_hash=claimed.tx_hash, claimed=sent_claim)
-    locked = await queries.lock_bout(tx.conn, bout_id, tx_hash=claimed.tx_hash)
+    locked = await queries.lock_bout(tx, bout_id, tx_hash=claimed.tx_hash)
     if locked is None:
         raise BoutNotFound("No such bout.")
     bout, hash_used = locked
@@ -190,7 +192,7 @@ async def confirm(
         claimed=claimed, observed=observed, mismatch=mismatch, hash_used=hash_used
     )
     if failure is not None:
-        raise await record_failure(
+        raise record_failure(
             tx,
             bout=bout,
             escrow=escrow,

@@ -1,8 +1,8 @@
 """The statements of bouts and escrows, each beside the typed function that runs it.
 
-Confirms lock the bout row first and read its escrows in a second statement: under READ
-COMMITTED a statement sees the rows of the snapshot it started with, so escrows read by the
-locking statement itself could predate the confirm it waited for.
+A request that changes a bout locks it with its escrows in one statement (`lock_bout`) and
+queues its row writes in the unit of work, which sends them with its audit rows as one
+statement; a read-only request runs without a transaction.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import asyncpg
 from ringledger.auth.queries import UserRow, user_of
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome
 from ringledger.bouts.records import BoutRow, EscrowRow, LatestSigning
-from ringledger.core.db import Connection
+from ringledger.core.db import Connection, Tx
 from ringledger.idempotency.queries import Stored
+from ringledger.signing.models import SigningPhase
+from ringledger.signing.queries import ATTEMPT_COLUMNS, AttemptRow, attempt_of
 
 _BOUT = (
     "id, title, status, outcome, promoter_user_id, fighter_a_user_id, fighter_b_user_id,"
@@ -109,23 +111,27 @@ async def access(
 
 # --- creating ------------------------------------------------------------------------------
 
+# The bout and its four escrows in one statement (the escrows' foreign key is checked at its end).
 _INSERT_BOUT = f"""
-INSERT INTO bouts ({_BOUT.replace(", created_at, updated_at", "")})
-VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-RETURNING created_at, updated_at
-"""
-_INSERT_ESCROWS = """
-INSERT INTO escrows (id, bout_id, kind, status, owner_address, destination_address,
-                     amount_drops, finish_after_ripple, cancel_after_ripple, condition_hex,
-                     preimage_ciphertext)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::escrow_kind[], $4::escrow_status[],
-                     $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[],
-                     $10::text[], $11::text[])
+WITH bout AS (
+    INSERT INTO bouts ({_BOUT.replace(", created_at, updated_at", "")})
+    VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    RETURNING created_at, updated_at
+), escrows AS (
+    INSERT INTO escrows (id, bout_id, kind, status, owner_address, destination_address,
+                         amount_drops, finish_after_ripple, cancel_after_ripple, condition_hex,
+                         preimage_ciphertext)
+    SELECT * FROM unnest($13::uuid[], $14::uuid[], $15::escrow_kind[], $16::escrow_status[],
+                         $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
+                         $22::text[], $23::text[])
+)
+SELECT created_at, updated_at FROM bout
 """
 
 
 async def insert_bout(conn: Connection, bout: BoutRow) -> None:
     """Store a new bout and its escrows; the stored timestamps are set on `bout`."""
+    escrows = bout.escrows
     row = await conn.fetchrow(
         _INSERT_BOUT,
         bout.id,
@@ -140,12 +146,6 @@ async def insert_bout(conn: Connection, bout: BoutRow) -> None:
         bout.cancel_after_at,
         bout.finish_after_ripple,
         bout.cancel_after_ripple,
-    )
-    assert row is not None
-    bout.created_at, bout.updated_at = row[0], row[1]
-    escrows = bout.escrows
-    await conn.execute(
-        _INSERT_ESCROWS,
         [e.id for e in escrows],
         [e.bout_id for e in escrows],
         [e.kind.value for e in escrows],
@@ -158,6 +158,8 @@ async def insert_bout(conn: Connection, bout: BoutRow) -> None:
         [e.condition_hex for e in escrows],
         [e.preimage_ciphertext for e in escrows],
     )
+    assert row is not None
+    bout.created_at, bout.updated_at = row[0], row[1]
 
 
 # --- reading one -----------------------------------------------------------------------------
@@ -169,16 +171,56 @@ FROM bouts b JOIN escrows e ON e.bout_id = b.id
 WHERE b.id = $1
 ORDER BY e.kind
 """
-_LOCK_BOUT = f"SELECT {_BOUT} FROM bouts WHERE id = $1 FOR UPDATE"
-_LOCK_BOUT_IF_FREE = f"SELECT {_BOUT} FROM bouts WHERE id = $1 FOR UPDATE SKIP LOCKED"
-# Read after the lock. `hash_used`: whether any escrow move already used the transaction hash
-# (one ledger transaction settles one escrow move).
-_ESCROWS = f"""
-SELECT {_ESCROW},
-       EXISTS (SELECT 1 FROM escrows used WHERE used.create_tx_hash = $2
-                                             OR used.close_tx_hash = $2) AS hash_used
-FROM escrows WHERE bout_id = $1 ORDER BY kind
+# A reconcile's first look, before it asks the signing side (without a lock): the bout, and the
+# sign request with this payload id issued for its escrow of this kind in this phase, if any.
+_WITH_ATTEMPT = f"""
+SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
+       {", ".join(f"a.{column}" for column in ATTEMPT_COLUMNS)}
+FROM bouts b
+JOIN escrows e ON e.bout_id = b.id AND e.kind = $2
+LEFT JOIN signing_attempts a ON a.escrow_id = e.id AND a.payload_id = $3 AND a.phase = $4
+WHERE b.id = $1
 """
+
+
+async def with_attempt(
+    conn: Connection,
+    bout_id: uuid.UUID,
+    *,
+    kind: EscrowKind,
+    phase: SigningPhase,
+    payload_id: str,
+) -> tuple[BoutRow, AttemptRow | None] | None:
+    """The bout (without its escrows) and the attempt, as committed; None without the bout."""
+    row = await conn.fetchrow(_WITH_ATTEMPT, bout_id, kind.value, payload_id, phase.value)
+    if row is None:
+        return None
+    attempt = attempt_of(row, _BOUT_FIELDS) if row[_BOUT_FIELDS] is not None else None
+    return _bout(row), attempt
+
+
+# Every request that moves a bout or an escrow holds the bout and its four escrows locked until
+# it commits. FOR NO KEY UPDATE (what an UPDATE itself takes) rather than FOR UPDATE: rows that
+# only reference them (sign requests, audit rows, stored outcomes) can still be inserted beside.
+# Under READ COMMITTED a locked row is returned as its latest committed version, even when the
+# lock had to wait, so the escrows are current; the escrows are locked by id, the order in which
+# `ringledger rotate-preimage-key` takes them too. `hash_used`: whether any escrow move already
+# used the transaction hash (one ledger transaction settles one escrow move); now(): the
+# transaction's timestamp, which every row the unit writes carries as updated_at.
+_LOCKED = f"""
+SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
+       {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))},
+       EXISTS (SELECT 1 FROM escrows used WHERE used.create_tx_hash = $2
+                                             OR used.close_tx_hash = $2) AS hash_used,
+       now()
+FROM bouts b JOIN escrows e ON e.bout_id = b.id
+WHERE b.id = $1
+ORDER BY e.id
+FOR NO KEY UPDATE OF b, e
+"""
+_LOCKED_IF_FREE = _LOCKED.replace("OF b, e", "OF b, e SKIP LOCKED")
+ESCROWS_PER_BOUT = len(EscrowKind)
+_KIND_ORDER = {kind: index for index, kind in enumerate(EscrowKind)}
 
 
 async def load_bout(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
@@ -192,39 +234,46 @@ async def load_bout(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
 
 
 async def lock_bout(
-    conn: Connection, bout_id: uuid.UUID, *, tx_hash: str | None = None, wait: bool = True
+    tx: Tx, bout_id: uuid.UUID, *, tx_hash: str | None = None, wait: bool = True
 ) -> tuple[BoutRow, bool] | None:
-    """SELECT … FOR UPDATE on the bout, then its escrows: every confirm, reconcile recording,
-    result entry and withdrawal of a bout runs one at a time.
+    """The bout and its escrows, locked until the transaction ends: every confirm, reconcile
+    recording, result entry and withdrawal of a bout runs one at a time.
 
     Returns the bout and whether `tx_hash` was already used by an escrow move; None when the
-    bout does not exist, or (`wait=False`) when another request holds it.
+    bout does not exist, or (`wait=False`) when another request holds it or one of its escrows.
     """
-    row = await conn.fetchrow(_LOCK_BOUT if wait else _LOCK_BOUT_IF_FREE, bout_id)
-    if row is None:
+    rows = await tx.conn.fetch(_LOCKED if wait else _LOCKED_IF_FREE, bout_id, tx_hash)
+    if len(rows) < ESCROWS_PER_BOUT:  # no such bout; or some of its rows are held elsewhere
         return None
-    bout = _bout(row)
-    escrows = await conn.fetch(_ESCROWS, bout_id, tx_hash)
-    bout.escrows = [_escrow(item) for item in escrows]
-    return bout, bool(escrows and escrows[0][_ESCROW_FIELDS])
+    bout = _bout(rows[0])
+    bout.escrows = sorted(
+        (_escrow(row, _BOUT_FIELDS) for row in rows), key=lambda escrow: _KIND_ORDER[escrow.kind]
+    )
+    tx.now = rows[0][-1]
+    # The EXISTS saw the snapshot from before any wait for the lock; this bout's own escrows
+    # are read as they are now.
+    used_here = tx_hash is not None and any(
+        tx_hash in (escrow.create_tx_hash, escrow.close_tx_hash) for escrow in bout.escrows
+    )
+    return bout, bool(rows[0][-2]) or used_here
 
 
 # --- changing one ----------------------------------------------------------------------------
+# Queued in the unit of work (`Tx.queue`): written with its other writes and audit rows in one
+# statement, before its next read or its commit.
 
 _SAVE_ESCROW = """
 UPDATE escrows SET status = $2, offer_sequence = $3, create_tx_hash = $4, close_tx_hash = $5,
                    failure_code = $6, failure_reason = $7, updated_at = now()
 WHERE id = $1
 """
-_SAVE_BOUT = """
-UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHERE id = $1
-RETURNING updated_at
-"""
+_SAVE_BOUT = "UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHERE id = $1"
 
 
-async def save_escrow(conn: Connection, escrow: EscrowRow) -> None:
+def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
     """Store the escrow's status, ledger references and failure as they are now."""
-    await conn.execute(
+    tx.queue(
+        ("escrow", escrow.id),
         _SAVE_ESCROW,
         escrow.id,
         escrow.status.value,
@@ -236,10 +285,17 @@ async def save_escrow(conn: Connection, escrow: EscrowRow) -> None:
     )
 
 
-async def save_bout(conn: Connection, bout: BoutRow) -> None:
-    """Store the bout's status and outcome as they are now."""
-    bout.updated_at = await conn.fetchval(
-        _SAVE_BOUT, bout.id, bout.status.value, bout.outcome.value if bout.outcome else None
+def save_bout(tx: Tx, bout: BoutRow) -> None:
+    """Store the bout's status and outcome as they are now (only ever under its lock, which
+    told the unit its timestamp)."""
+    assert tx.now is not None, "a bout is saved only after lock_bout"
+    bout.updated_at = tx.now
+    tx.queue(
+        ("bout", bout.id),
+        _SAVE_BOUT,
+        bout.id,
+        bout.status.value,
+        bout.outcome.value if bout.outcome else None,
     )
 
 

@@ -28,18 +28,14 @@ async def reconcile(
 ) -> dict[str, Any]:
     """Record the sign request's outcome; never changes an escrow's or the bout's status."""
     action = f"signing.{phase.value}.reconcile"
-    bout = await queries.load_bout(tx.conn, bout_id)
-    if bout is None:
-        raise BoutNotFound("No such bout.")
-    _refuse_if_withdrawn(tx, bout=bout, actor=actor, action=action)
-    escrow = bout.escrow(request.escrow_kind)
-    attempt = await signing_service.find_attempt(
-        tx,
-        escrow_id=escrow.id,
-        escrow_kind=escrow.kind.value,
-        phase=phase,
-        payload_id=request.payload_id,
+    found = await queries.with_attempt(
+        tx.conn, bout_id, kind=request.escrow_kind, phase=phase, payload_id=request.payload_id
     )
+    if found is None:
+        raise BoutNotFound("No such bout.")
+    bout, issued = found
+    _refuse_if_withdrawn(tx, bout=bout, actor=actor, action=action)
+    attempt = signing_service.require_attempt(issued, escrow_kind=request.escrow_kind.value)
     # Asked before the bout's lock is taken: a slow Xaman must not hold it.
     outcome = await signing_service.ask_status(
         tx,

@@ -19,7 +19,7 @@ async def enter_result(
     tx: Tx, *, bout_id: uuid.UUID, outcome: Outcome, actor: Actor
 ) -> dict[str, Any]:
     """Record the outcome and move the bout to result_entered (409 + audit when not allowed)."""
-    locked = await queries.lock_bout(tx.conn, bout_id)
+    locked = await queries.lock_bout(tx, bout_id)
     if locked is None:
         raise BoutNotFound("No such bout.")
     bout, _ = locked
@@ -47,7 +47,7 @@ async def enter_result(
         )
     bout.outcome = outcome
     winner = outcome.winner.value if outcome.winner else None
-    await lifecycle.move_bout(
+    lifecycle.move_bout(
         tx,
         bout=bout,
         to=BoutStatus.RESULT_ENTERED,

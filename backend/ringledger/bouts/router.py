@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from starlette.responses import Response
 
-from ringledger.auth.deps import CurrentUser, Promoter
+from ringledger.auth.deps import AnyCaller, Promoter
 from ringledger.bouts import service, views
 from ringledger.bouts.deps import VisibleBout
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.schemas import BoutPage, BoutView, CreateBoutRequest
-from ringledger.core.deps import SettingsDep, TxDep, UnitDep
+from ringledger.core.deps import settings_of
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 
@@ -27,43 +27,43 @@ router = APIRouter(prefix="/bouts", tags=["bouts"])
     response_model=BoutView,
     responses=errors(401, 403, 422),
 )
-async def create_bout(
-    body: CreateBoutRequest, promoter: Promoter, tx: TxDep, settings: SettingsDep
-) -> Response:
+async def create_bout(body: CreateBoutRequest, caller: Promoter, request: Request) -> Response:
     """Create a bout in draft with its four planned escrows."""
-    bout = await service.create_bout(
-        tx,
-        promoter=promoter,
-        request=body,
-        cipher=settings.preimage_cipher,
-        signing_window=settings.RINGLEDGER_MIN_SIGNING_WINDOW,
-    )
+    settings = settings_of(request)
+    async with caller.unit.transaction() as tx:
+        bout = await service.create_bout(
+            tx,
+            promoter=caller.user,
+            request=body,
+            cipher=settings.preimage_cipher,
+            signing_window=settings.RINGLEDGER_MIN_SIGNING_WINDOW,
+        )
     view = views.bout_view(bout, [(escrow, None) for escrow in bout.escrows])
     return json_response(view, status.HTTP_201_CREATED)
 
 
 @router.get("", operation_id="listBouts", response_model=BoutPage, responses=errors(400, 401, 422))
 async def list_bouts(
-    user: CurrentUser,
-    unit: UnitDep,
+    caller: AnyCaller,
     status: Annotated[BoutStatus | None, Query(description="Only bouts in this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Bouts the caller may see, newest first, a page at a time."""
+    conn = caller.unit.conn
     page, next_cursor = await service.list_visible(
-        unit.conn, user=user, status=status, limit=limit, cursor=cursor
+        conn, user=caller.user, status=status, limit=limit, cursor=cursor
     )
-    items = await views.render_page(unit.conn, page)
+    items = await views.render_page(conn, page)
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get(
     "/{bout_id}", operation_id="getBout", response_model=BoutView, responses=errors(401, 404, 422)
 )
-async def get_bout(access: VisibleBout, unit: UnitDep) -> Response:
+async def get_bout(access: VisibleBout) -> Response:
     """One bout, if the caller may see it."""
-    view = await views.render_by_id(unit.conn, access.bout_id)
+    view = await views.render_by_id(access.unit.conn, access.bout_id)
     if view is None:
         raise BoutNotFound("No such bout.")
     return json_response(view)

@@ -23,7 +23,7 @@ from ringledger.signing.service import Recorded
 
 async def lock_for(tx: Tx, attempt: AttemptRow, *, wait: bool) -> BoutRow | None:
     """The attempt's bout, locked; None when another request holds it and `wait` is off."""
-    locked = await queries.lock_bout(tx.conn, attempt.bout_id, wait=wait)
+    locked = await queries.lock_bout(tx, attempt.bout_id, wait=wait)
     if locked is None:
         if wait:
             raise BoutNotFound("No such bout.")
@@ -35,19 +35,23 @@ async def record_locked(
     tx: Tx, bout: BoutRow, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor
 ) -> RecordResult:
     """With `bout` locked: re-read the attempt (another path may have been first), record."""
-    current = await signing_queries.by_id(tx.conn, attempt.id)
-    assert current is not None
+    current, newest = await signing_queries.current(tx.conn, attempt.id)
     before = current.status.value
     escrow = bout.escrow_by_id(current.escrow_id)
-    recorded = await signing_service.record(
-        tx, attempt=current, escrow_kind=escrow.kind.value, outcome=outcome, actor=actor
+    recorded = signing_service.record(
+        tx,
+        attempt=current,
+        newest=newest,
+        escrow_kind=escrow.kind.value,
+        outcome=outcome,
+        actor=actor,
     )
     # The caller's copy now says what is stored (a webhook may have recorded it first).
     attempt.status, attempt.tx_hash = current.status, current.tx_hash
     if recorded is None:
         return RecordResult("unchanged", escrow_kind=escrow.kind.value, before=before, after=before)
     if recorded.newest:
-        await _mark_escrow(tx, escrow, recorded)
+        _mark_escrow(tx, escrow, recorded)
     return RecordResult(
         "recorded",
         escrow_kind=escrow.kind.value,
@@ -67,7 +71,7 @@ async def record_outcome(
     return await record_locked(tx, bout, attempt, outcome, actor)
 
 
-async def _mark_escrow(tx: Tx, escrow: EscrowRow, recorded: Recorded) -> None:
+def _mark_escrow(tx: Tx, escrow: EscrowRow, recorded: Recorded) -> None:
     if recorded.failure is not None:
         escrow.failure_code, escrow.failure_reason = recorded.failure
     elif (
@@ -77,4 +81,4 @@ async def _mark_escrow(tx: Tx, escrow: EscrowRow, recorded: Recorded) -> None:
         escrow.failure_code = escrow.failure_reason = None
     else:
         return
-    await queries.save_escrow(tx.conn, escrow)
+    queries.save_escrow(tx, escrow)

@@ -65,11 +65,11 @@ async def withdraw(tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: Signing
         )
     # A reconcile or webhook may have recorded a signature while we were asking: check again.
     await _refuse_unless_withdrawable(tx, bout=bout, actor=actor)
-    for attempt, answer in withdrawn:
-        current = await signing_queries.by_id(tx.conn, attempt.id)
-        assert current is not None
-        await signing_service.close_withdrawn(tx, current, answer)
-    await lifecycle.move_bout(
+    # Read every attempt as it is now first: the writes then go out together with the move.
+    current = [(await signing_queries.current(tx.conn, attempt.id))[0] for attempt, _ in withdrawn]
+    for attempt, (_, answer) in zip(current, withdrawn, strict=True):
+        signing_service.close_withdrawn(tx, attempt, answer)
+    lifecycle.move_bout(
         tx,
         bout=bout,
         to=BoutStatus.WITHDRAWN,
@@ -81,7 +81,7 @@ async def withdraw(tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: Signing
 
 
 async def _lock(tx: Tx, bout_id: uuid.UUID) -> BoutRow:
-    locked = await queries.lock_bout(tx.conn, bout_id)
+    locked = await queries.lock_bout(tx, bout_id)
     if locked is None:
         raise BoutNotFound("No such bout.")
     return locked[0]

@@ -10,20 +10,19 @@ Python between them. SQLAlchemy (the ORM models) remains the schema's descriptio
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import AsyncIterator
+import functools
+import re
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, TypeAlias
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import asyncpg
 import orjson
 from sqlalchemy.engine import URL
 
 from ringledger.core.errors import DatabaseUnavailable, RingLedgerError, StorageConflict
-
-Connection: TypeAlias = asyncpg.Connection  # a typed name for the driver's connection
 
 # The server refused or dropped us (always about the database).
 _DATABASE_GONE = (
@@ -60,59 +59,157 @@ class AuditRow:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-# Everything a unit of work leaves to write at its end, in one statement: its audit rows (any
-# number) and the stored outcome of its Idempotency-Key (at most one; none when $10 is NULL).
-_FLUSH = """
-WITH audit AS (
-    INSERT INTO audit_log
-        (bout_id, actor_user_id, actor_role, action, entity_type, entity_id, outcome,
-         failure_code, details)
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                         $6::text[], $7::text[], $8::text[], $9::jsonb[])
-), outcome AS (
-    UPDATE idempotency_keys SET response_status = $11, response_body = $12 WHERE id = $10
-)
-SELECT 1
+_AUDIT_INSERT = """
+INSERT INTO audit_log
+    (bout_id, actor_user_id, actor_role, action, entity_type, entity_id, outcome, failure_code,
+     details)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::jsonb[])
 """
+_OUTCOME_STORE = (
+    "UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE id = $1"
+)
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+class Connection(Protocol):
+    """What the statements of every domain run on: a pool connection, or a unit of work's."""
+
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]: ...
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None: ...
+
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
 
 
 class Tx:
-    """One unit of work inside its transaction: the connection, and what it writes at the end
-    (its audit rows, the stored outcome of its Idempotency-Key)."""
+    """One unit of work inside its transaction, and the writes it has queued.
 
-    __slots__ = ("audit", "conn", "outcome")
+    Row writes (`queue`) and audit rows wait and go out together as one statement — data-modifying
+    CTEs — instead of a round trip each: before the next statement the unit runs (so its own
+    reads always see them), or just before the commit, with the stored outcome of its
+    Idempotency-Key. A row queued twice is written once, as it was queued last.
+    """
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    __slots__ = ("_rows", "audit", "conn", "now", "outcome", "raw")
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.raw = conn
+        self.conn: Connection = _TxConnection(conn, self)
         self.audit: list[AuditRow] = []
         self.outcome: tuple[int, int, bytes] | None = None
+        # The transaction's timestamp (PostgreSQL's now()), once a statement has returned it.
+        self.now: datetime | None = None
+        self._rows: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+    def queue(self, row: Hashable, statement: str, *args: Any) -> None:
+        """Write `row` (any key naming it, e.g. its table and id) with `statement`, whose
+        parameters are numbered from $1, together with this unit's other pending writes."""
+        self._rows.pop(row, None)  # re-queued: written in its latest place and state
+        self._rows[row] = (statement, args)
 
     def store_outcome(self, record_id: int, status: int, body: bytes) -> None:
         """Write this answer under the claimed key with the rest of the unit of work."""
         self.outcome = (record_id, status, body)
 
+    async def send_rows(self) -> None:
+        """Write the queued rows now (before a read of this unit's)."""
+        if self._rows:
+            writes, self._rows = list(self._rows.values()), {}
+            await _write(self.raw, writes)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: what fails inside it is undone without ending the unit."""
+        await self.send_rows()
+        async with self.raw.transaction():
+            yield
+
     async def flush(self) -> None:
-        """Write the pending audit rows and outcome in one statement (before every commit)."""
-        if not self.audit and self.outcome is None:
-            return
-        rows, self.audit = self.audit, []
-        outcome, self.outcome = self.outcome, None
-        columns: list[list[Any]] = [[] for _ in range(9)]
-        for row in rows:
-            values = (
-                row.bout_id,
-                row.actor_user_id,
-                row.actor_role,
-                row.action,
-                row.entity_type,
-                row.entity_id,
-                row.outcome,
-                row.failure_code,
-                row.details,
-            )
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        await self.conn.execute(_FLUSH, *columns, *(outcome or (None, None, None)))
+        """Write everything pending — rows, audit rows, the outcome — in one statement."""
+        writes, self._rows = list(self._rows.values()), {}
+        if self.audit:
+            writes.append((_AUDIT_INSERT, _audit_columns(self.audit)))
+            self.audit = []
+        if self.outcome is not None:
+            writes.append((_OUTCOME_STORE, self.outcome))
+            self.outcome = None
+        await _write(self.raw, writes)
+
+
+class _TxConnection:
+    """A unit of work's connection: its queued rows are written before any other statement."""
+
+    __slots__ = ("_conn", "_tx")
+
+    def __init__(self, conn: asyncpg.Connection, tx: Tx) -> None:
+        self._conn, self._tx = conn, tx
+
+    async def execute(self, query: str, *args: Any) -> str:
+        await self._tx.send_rows()
+        status: str = await self._conn.execute(query, *args)
+        return status
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        await self._tx.send_rows()
+        rows: list[asyncpg.Record] = await self._conn.fetch(query, *args)
+        return rows
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        await self._tx.send_rows()
+        row: asyncpg.Record | None = await self._conn.fetchrow(query, *args)
+        return row
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        await self._tx.send_rows()
+        return await self._conn.fetchval(query, *args)
+
+
+def _audit_columns(rows: list[AuditRow]) -> tuple[list[Any], ...]:
+    columns: tuple[list[Any], ...] = tuple([] for _ in range(9))
+    for row in rows:
+        values = (
+            row.bout_id,
+            row.actor_user_id,
+            row.actor_role,
+            row.action,
+            row.entity_type,
+            row.entity_id,
+            row.outcome,
+            row.failure_code,
+            row.details,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return columns
+
+
+async def _write(conn: asyncpg.Connection, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Run the writes as one statement: alone, or each as a data-modifying CTE of one WITH.
+
+    The parts share one snapshot and none sees another's changes, which is why a row is only
+    ever queued once (`Tx.queue`) and reads are sent after the writes, never beside them.
+    """
+    if not writes:
+        return
+    if len(writes) == 1:
+        statement, args = writes[0]
+        await conn.execute(statement, *args)
+        return
+    parts: list[str] = []
+    values: list[Any] = []
+    for index, (statement, args) in enumerate(writes):
+        parts.append(f"w{index} AS ({_numbered_from(statement, len(values))})")
+        values.extend(args)
+    await conn.execute("WITH " + ",\n".join(parts) + "\nSELECT 1", *values)
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered_from(statement: str, offset: int) -> str:
+    """`statement` with its parameters $1… renumbered to follow `offset` others."""
+    return _PARAMETER.sub(lambda found: f"${int(found.group(1)) + offset}", statement.strip())
 
 
 class Unit:
@@ -122,7 +219,7 @@ class Unit:
 
     __slots__ = ("conn",)
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
     @asynccontextmanager
@@ -192,7 +289,7 @@ class Database:
         or a lock wait that ran out is a 503 with nothing stored.
         """
         try:
-            conn: Connection = await self.pool.acquire()
+            conn: asyncpg.Connection = await self.pool.acquire()
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
         try:
@@ -231,18 +328,18 @@ def dsn(url: URL) -> str:
 
 
 def _json_text(value: Any) -> str:
-    # Ensure-ASCII JSON as the rest of the service writes it; JSONB normalises it anyway.
-    return json.dumps(value, separators=(",", ":"))
+    # JSONB stores the parsed value, so how the text is written (escapes, spacing) is not kept.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-async def _init_connection(conn: Connection) -> None:
+async def _init_connection(conn: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
             name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
         )
 
 
-async def _reset_connection(conn: Connection) -> None:
+async def _reset_connection(conn: asyncpg.Connection) -> None:
     """Between units of work nothing needs resetting (no session settings, no LISTEN, only
     transaction-scoped advisory locks); only a transaction left open is rolled back."""
     if conn.is_in_transaction():

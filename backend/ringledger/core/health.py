@@ -7,11 +7,12 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
-from ringledger.core.deps import DatabaseDep, SettingsDep
+from ringledger.core.deps import database_of, settings_of
 from ringledger.core.errors import NotReady, UpstreamUnavailable
+from ringledger.core.metrics import exposition
 from ringledger.core.openapi import errors
 
 router = APIRouter(tags=["health"])
@@ -43,9 +44,10 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", operation_id="readyz", responses=errors(503))
-async def readyz(request: Request, settings: SettingsDep, database: DatabaseDep) -> Ready:
+async def readyz(request: Request) -> Ready:
     """Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
     the XRPL node says it follows XRPL_NETWORK; the modes say what is real."""
+    settings, database = settings_of(request), database_of(request)
     head = request.app.state.migration_head
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
@@ -78,5 +80,5 @@ async def readyz(request: Request, settings: SettingsDep, database: DatabaseDep)
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
 async def metrics() -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics (of every API worker: see ringledger.core.metrics)."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ringledger.core.deps import SettingsDep
+from ringledger.core.deps import settings_of
 
 router = APIRouter(tags=["health"])
 
@@ -22,8 +22,9 @@ class Meta(BaseModel):
 
 
 @router.get("/meta", operation_id="meta")
-async def meta(settings: SettingsDep) -> Meta:
+async def meta(request: Request) -> Meta:
     """Runtime modes, so the console knows whether to ask for full evidence or just a hash."""
+    settings = settings_of(request)
     return Meta(
         environment=settings.RINGLEDGER_ENV,
         xaman_mode=settings.XAMAN_MODE,

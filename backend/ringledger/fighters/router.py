@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ringledger.auth.deps import Fighter, PromoterOrAdmin
-from ringledger.core.deps import TxDep, UnitDep
 from ringledger.core.openapi import errors
 from ringledger.fighters import service
 from ringledger.fighters.queries import Profile
@@ -23,24 +22,28 @@ def profile_out(profile: Profile) -> ProfileOut:
 
 
 @router.put("/me", operation_id="saveMyProfile", responses=errors(401, 403, 409, 422))
-async def save_my_profile(body: ProfileIn, user: Fighter, tx: TxDep) -> ProfileOut:
+async def save_my_profile(body: ProfileIn, caller: Fighter) -> ProfileOut:
     """Create or update the calling fighter's profile."""
-    profile = await service.save_profile(
-        tx, user_id=user.id, display_name=body.display_name, xrpl_address=body.xrpl_address
-    )
+    async with caller.unit.transaction() as tx:
+        profile = await service.save_profile(
+            tx,
+            user_id=caller.user.id,
+            display_name=body.display_name,
+            xrpl_address=body.xrpl_address,
+        )
     return profile_out(profile)
 
 
 @router.get("/me", operation_id="getMyProfile", responses=errors(401, 403, 404))
-async def get_my_profile(user: Fighter, unit: UnitDep) -> ProfileOut:
+async def get_my_profile(caller: Fighter) -> ProfileOut:
     """The calling fighter's profile."""
-    return profile_out(await service.get_profile(unit.conn, user_id=user.id))
+    return profile_out(await service.get_profile(caller.unit.conn, user_id=caller.user.id))
 
 
 @router.get("", operation_id="listFighters", responses=errors(401, 403))
-async def list_fighters(_: PromoterOrAdmin, unit: UnitDep) -> list[FighterOut]:
+async def list_fighters(caller: PromoterOrAdmin) -> list[FighterOut]:
     """Every fighter with a profile, for picking the two corners of a bout."""
     return [
         FighterOut(**profile_out(profile).model_dump(), email=email)
-        for profile, email in await service.list_fighters(unit.conn)
+        for profile, email in await service.list_fighters(caller.unit.conn)
     ]

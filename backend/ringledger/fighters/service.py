@@ -28,7 +28,7 @@ async def save_profile(
     if owner is not None and owner != user_id:
         raise AddressTaken("Another fighter already uses this XRPL address.")
     try:
-        async with tx.conn.transaction():  # a savepoint: a racing fighter's insert is a 409
+        async with tx.savepoint():  # a racing fighter's insert is a 409, not a failed unit
             return await queries.save(
                 tx.conn, user_id=user_id, display_name=display_name, xrpl_address=xrpl_address
             )

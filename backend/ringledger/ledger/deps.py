@@ -1,17 +1,13 @@
-"""The typed dependency of the ledger verifier chosen from XRPL_MODE."""
+"""The ledger verifier chosen from XRPL_MODE, as request handlers reach it (it lives as long
+as the process: see `ringledger.core.deps`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 
 from ringledger.ledger.interface import LedgerVerifier
 
 
-async def get_ledger(request: Request) -> LedgerVerifier:
+def ledger_of(request: Request) -> LedgerVerifier:
     ledger: LedgerVerifier = request.app.state.ledger
     return ledger
-
-
-LedgerDep = Annotated[LedgerVerifier, Depends(get_ledger)]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import asyncpg
-
-from ringledger.core.db import Connection
+from ringledger.core.db import Connection, Tx
 from ringledger.signing.models import SigningPhase, SigningStatus
 
 
@@ -33,10 +33,12 @@ _ATTEMPT = (
     "id, escrow_id, bout_id, phase, mode, payload_id, identifier, status, expires_at, tx_hash,"
     " status_reason, created_at, updated_at"
 )
+ATTEMPT_COLUMNS = [column.strip() for column in _ATTEMPT.split(",")]
 
 
-def _attempt(row: asyncpg.Record) -> AttemptRow:
-    values = list(row)
+def attempt_of(row: Sequence[Any], offset: int = 0) -> AttemptRow:
+    """An attempt from `len(ATTEMPT_COLUMNS)` columns of `row`, from `offset` on."""
+    values = list(tuple(row)[offset : offset + len(ATTEMPT_COLUMNS)])
     values[3], values[7] = SigningPhase(values[3]), SigningStatus(values[7])
     return AttemptRow(*values)
 
@@ -70,12 +72,13 @@ FROM unnest($1::uuid[], $2::uuid[], $5::text[], $6::text[], $7::text[], $8::text
 """
 
 
-async def insert(
-    conn: Connection, *, bout_id: uuid.UUID, phase: SigningPhase, attempts: list[NewAttempt]
+def insert(
+    tx: Tx, *, bout_id: uuid.UUID, phase: SigningPhase, attempts: list[NewAttempt]
 ) -> list[uuid.UUID]:
-    """Store the attempts (status open); their ids, in order."""
+    """Store the attempts (status open), with the unit's other writes; their ids, in order."""
     ids = [uuid.uuid4() for _ in attempts]
-    await conn.execute(
+    tx.queue(
+        ("signing_attempts", *ids),
         _INSERT,
         ids,
         [a.escrow_id for a in attempts],
@@ -98,53 +101,61 @@ WHERE payload_id = $1 AND escrow_id = $2 AND phase = $3
 """
 _BY_PAYLOAD = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE payload_id = $1"
 _BY_ID = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE id = $1"
+# `newest`: no later attempt of the same escrow and phase exists (only the newest one speaks
+# for its escrow).
+_CURRENT = f"""
+SELECT {", ".join(f"a.{column}" for column in ATTEMPT_COLUMNS)},
+       NOT EXISTS (
+           SELECT 1 FROM signing_attempts newer
+           WHERE newer.escrow_id = a.escrow_id AND newer.phase = a.phase
+             AND (newer.created_at, newer.id) > (a.created_at, a.id)
+       ) AS newest
+FROM signing_attempts a WHERE a.id = $1
+"""
 
 
 async def find(
     conn: Connection, *, payload_id: str, escrow_id: uuid.UUID, phase: SigningPhase
 ) -> AttemptRow | None:
     row = await conn.fetchrow(_FIND, payload_id, escrow_id, phase.value)
-    return _attempt(row) if row is not None else None
+    return attempt_of(row) if row is not None else None
 
 
 async def by_payload(conn: Connection, payload_id: str) -> AttemptRow | None:
     row = await conn.fetchrow(_BY_PAYLOAD, payload_id)
-    return _attempt(row) if row is not None else None
+    return attempt_of(row) if row is not None else None
 
 
 async def by_id(conn: Connection, attempt_id: uuid.UUID) -> AttemptRow | None:
     row = await conn.fetchrow(_BY_ID, attempt_id)
-    return _attempt(row) if row is not None else None
+    return attempt_of(row) if row is not None else None
 
 
-_IS_NEWEST = """
-SELECT NOT EXISTS (
-    SELECT 1 FROM signing_attempts newer
-    WHERE newer.escrow_id = $1 AND newer.phase = $2
-      AND (newer.created_at, newer.id) > ($3, $4)
-)
-"""
-
-
-async def is_newest(conn: Connection, attempt: AttemptRow) -> bool:
-    """Whether no later attempt of the same escrow and phase exists."""
-    newest: bool = await conn.fetchval(
-        _IS_NEWEST, attempt.escrow_id, attempt.phase.value, attempt.created_at, attempt.id
-    )
-    return newest
+async def current(conn: Connection, attempt_id: uuid.UUID) -> tuple[AttemptRow, bool]:
+    """The attempt as stored now, and whether it is its escrow's newest of its phase."""
+    row = await conn.fetchrow(_CURRENT, attempt_id)
+    assert row is not None, "attempts are never deleted"
+    return attempt_of(row), bool(row[-1])
 
 
 _SAVE = """
 UPDATE signing_attempts SET status = $2, tx_hash = $3, status_reason = $4, updated_at = now()
 WHERE id = $1
-RETURNING updated_at
 """
 
 
-async def save(conn: Connection, attempt: AttemptRow) -> None:
-    """Store the attempt's status, transaction hash and reason as they are now."""
-    attempt.updated_at = await conn.fetchval(
-        _SAVE, attempt.id, attempt.status.value, attempt.tx_hash, attempt.status_reason
+def save(tx: Tx, attempt: AttemptRow) -> None:
+    """Store the attempt's status, transaction hash and reason as they are now, with the unit's
+    other writes (under its bout's lock, which told the unit its timestamp)."""
+    assert tx.now is not None, "an attempt's outcome is recorded only under its bout's lock"
+    attempt.updated_at = tx.now
+    tx.queue(
+        ("signing_attempt", attempt.id),
+        _SAVE,
+        attempt.id,
+        attempt.status.value,
+        attempt.tx_hash,
+        attempt.status_reason,
     )
 
 
@@ -181,7 +192,7 @@ async def of_bout(
         rows = await conn.fetch(_ALL_OF_BOUT, bout_id)
     else:
         rows = await conn.fetch(_OF_BOUT, bout_id, phase.value, status.value)
-    return [_attempt(row) for row in rows]
+    return [attempt_of(row) for row in rows]
 
 
 # The reconcile worker's walk: open attempts, oldest first, only the newest of each escrow and
@@ -207,7 +218,7 @@ async def claim_open(
     conn: Connection, *, after: tuple[datetime, uuid.UUID], limit: int
 ) -> list[AttemptRow]:
     """The next open attempts after the keyset, locked until commit (skipping held ones)."""
-    return [_attempt(row) for row in await conn.fetch(_CLAIM_OPEN, *after, limit)]
+    return [attempt_of(row) for row in await conn.fetch(_CLAIM_OPEN, *after, limit)]
 
 
 async def count_open(conn: Connection) -> int:

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from ringledger.core.deps import SettingsDep, TxDep
+from ringledger.core.deps import TxDep, settings_of
 from ringledger.core.openapi import errors
 from ringledger.signing import webhook
-from ringledger.signing.deps import RecorderDep, SigningDep
+from ringledger.signing.deps import recorder_of, signing_of
 
 router = APIRouter(tags=["webhooks"])
 
@@ -23,14 +23,12 @@ class WebhookOut(BaseModel):
 async def xaman_webhook(
     request: Request,
     tx: TxDep,
-    settings: SettingsDep,
-    signing: SigningDep,
-    record: RecorderDep,
     x_xumm_request_timestamp: Annotated[str | None, Header()] = None,
     x_xumm_request_signature: Annotated[str | None, Header()] = None,
 ) -> WebhookOut:
     """Xaman's callback when a payload resolves: verified, then reconciled (no lifecycle move)."""
     body = await request.body()
+    settings = settings_of(request)
     secret = settings.XAMAN_API_SECRET.get_secret_value() if settings.XAMAN_API_SECRET else None
     webhook.authenticate(
         secret=secret if settings.XAMAN_MODE == "api" else None,
@@ -38,5 +36,7 @@ async def xaman_webhook(
         signature=x_xumm_request_signature,
         body=body,
     )
-    result = await webhook.handle(tx, signing, record, payload_id=webhook.payload_id_of(body))
+    result = await webhook.handle(
+        tx, signing_of(request), recorder_of(request), payload_id=webhook.payload_id_of(body)
+    )
     return WebhookOut(result=result)  # type: ignore[arg-type]

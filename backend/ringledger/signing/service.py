@@ -90,12 +90,12 @@ async def issue(
     return issued
 
 
-async def record_attempts(
+def record_attempts(
     tx: Tx, *, bout_id: uuid.UUID, phase: SigningPhase, issued: list[Issued], actor: Actor
 ) -> None:
     """Store one attempt per issued sign request, each with an audit row."""
-    ids = await queries.insert(
-        tx.conn,
+    ids = queries.insert(
+        tx,
         bout_id=bout_id,
         phase=phase,
         attempts=[
@@ -144,11 +144,8 @@ async def _withdraw(signing: SigningService, payload_id: str) -> None:
         OUTSIDE_CALLS.labels("xaman", "cancel", "ignored_failure").inc()
 
 
-async def find_attempt(
-    tx: Tx, *, escrow_id: uuid.UUID, escrow_kind: str, phase: SigningPhase, payload_id: str
-) -> AttemptRow:
+def require_attempt(attempt: AttemptRow | None, *, escrow_kind: str) -> AttemptRow:
     """The attempt the service issued for this escrow and phase (404 payload_not_found else)."""
-    attempt = await queries.find(tx.conn, payload_id=payload_id, escrow_id=escrow_id, phase=phase)
     if attempt is None:
         raise PayloadNotFound(
             f"No sign request with this payload id was issued for the {escrow_kind} escrow."
@@ -156,13 +153,20 @@ async def find_attempt(
     return attempt
 
 
-async def record(
-    tx: Tx, *, attempt: AttemptRow, escrow_kind: str, outcome: PayloadOutcome, actor: Actor
+def record(
+    tx: Tx,
+    *,
+    attempt: AttemptRow,
+    newest: bool,
+    escrow_kind: str,
+    outcome: PayloadOutcome,
+    actor: Actor,
 ) -> Recorded | None:
     """Record a new outcome on the attempt, with its audit row; None when nothing changed.
 
     A recorded signed, declined or expired is never overwritten by a later open or unknown
-    (Xaman forgets payloads after a while). Call it with the bout locked.
+    (Xaman forgets payloads after a while). Call it with the bout locked, with the attempt as
+    read under the lock (`queries.current`), which also says whether it is the newest.
     """
     if attempt.status == outcome.status and attempt.tx_hash == (outcome.tx_hash or attempt.tx_hash):
         return None
@@ -171,8 +175,7 @@ async def record(
     attempt.status = outcome.status
     attempt.tx_hash = outcome.tx_hash or attempt.tx_hash
     attempt.status_reason = (outcome.reason or "")[:500] or None
-    await queries.save(tx.conn, attempt)
-    newest = await queries.is_newest(tx.conn, attempt)
+    queries.save(tx, attempt)
     failure = _FAILURE_FOR.get(outcome.status)
     audit.record(
         tx,
@@ -230,7 +233,7 @@ async def withdraw_request(
         raise _unavailable(tx, error, attempt=attempt, actor=actor, action=action) from None
 
 
-async def close_withdrawn(tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome) -> None:
+def close_withdrawn(tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome) -> None:
     """Record that a still-open attempt was withdrawn with its bout (what the signer last said).
 
     Call it with the bout locked and the attempt re-read under the lock.
@@ -239,7 +242,7 @@ async def close_withdrawn(tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome) 
         return  # a reconcile or the webhook recorded its end meanwhile
     attempt.status = outcome.status
     attempt.status_reason = (outcome.reason or "")[:500] or None
-    await queries.save(tx.conn, attempt)
+    queries.save(tx, attempt)
 
 
 def _unavailable(
