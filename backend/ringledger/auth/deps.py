@@ -1,9 +1,11 @@
 """Who is calling: the account behind a bearer token, and the roles a route lets through
-(401 for no valid token or account, then 403 for a role that may never call the route)."""
+(401 for no valid token or account, then 403 for a role that may never call the route).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI reads the annotations of a gate's
+`__call__` at run time, and an instance has no module namespace to resolve strings in.
+"""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +17,7 @@ from ringledger.auth.models import UserRole
 from ringledger.auth.queries import UserRow
 from ringledger.core.context import add_log_fields
 from ringledger.core.db import Unit
-from ringledger.core.deps import ClaimsDep, database_of
+from ringledger.core.deps import BearerGate, bearer_claims, database_of
 from ringledger.core.errors import Forbidden, NotAuthenticated
 from ringledger.core.security import TokenClaims
 
@@ -51,25 +53,27 @@ class Caller:
     unit: Unit
 
 
-def caller_in(*roles: UserRole) -> Callable[..., AsyncIterator[Caller]]:
-    """A dependency that lets only `roles` through (401 without a valid token, then 403), on a
-    connection that is the request's until the route returns."""
-    allowed = frozenset(roles)
+class CallerIn(BearerGate):
+    """Lets only `roles` through (401 without a valid token, then 403), on a connection that is
+    the request's until the route returns."""
 
-    async def caller(claims: ClaimsDep, request: Request) -> AsyncIterator[Caller]:
+    def __init__(self, *roles: UserRole) -> None:
+        super().__init__()
+        self.roles = frozenset(roles)
+
+    async def __call__(self, request: Request) -> AsyncIterator[Caller]:  # type: ignore[override]
+        claims = bearer_claims(request)
         async with database_of(request).unit() as unit:
             user = token_holder(await queries.user_by_id(unit.conn, claims.user_id), claims)
-            yield Caller(require(user, allowed), unit)
-
-    return caller
+            yield Caller(require(user, self.roles), unit)
 
 
 # scope="function": the connection goes back to the pool before the response is sent.
-AnyCaller = Annotated[Caller, Depends(caller_in(*UserRole), scope="function")]
-Promoter = Annotated[Caller, Depends(caller_in(UserRole.PROMOTER), scope="function")]
-Fighter = Annotated[Caller, Depends(caller_in(UserRole.FIGHTER), scope="function")]
+AnyCaller = Annotated[Caller, Depends(CallerIn(*UserRole), scope="function")]
+Promoter = Annotated[Caller, Depends(CallerIn(UserRole.PROMOTER), scope="function")]
+Fighter = Annotated[Caller, Depends(CallerIn(UserRole.FIGHTER), scope="function")]
 PromoterOrAdmin = Annotated[
-    Caller, Depends(caller_in(UserRole.PROMOTER, UserRole.ADMIN), scope="function")
+    Caller, Depends(CallerIn(UserRole.PROMOTER, UserRole.ADMIN), scope="function")
 ]
 
 

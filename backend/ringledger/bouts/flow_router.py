@@ -33,6 +33,7 @@ from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 from ringledger.idempotency.service import (
     ESCROW_CONFIRM,
+    KEY_PARAMETER,
     PAYOUT_CONFIRM,
     Outcome,
     run_once,
@@ -99,6 +100,7 @@ async def reconcile_escrow_signing(
     operation_id="confirmEscrow",
     response_model=EscrowConfirmOut,
     responses=_CONFIRM_ERRORS,
+    openapi_extra=KEY_PARAMETER,
 )
 async def confirm_escrow(
     access: EscrowConfirmAccess, body: EscrowConfirmRequest, request: Request
@@ -209,6 +211,7 @@ async def _reconcile(
     operation_id="confirmPayout",
     response_model=PayoutConfirmOut,
     responses=_CONFIRM_ERRORS,
+    openapi_extra=KEY_PARAMETER,
 )
 async def confirm_payout(
     access: PayoutConfirmAccess, body: PayoutConfirmRequest, request: Request

@@ -180,7 +180,7 @@ async def confirm(
     locked = await queries.lock_bout(tx, bout_id, tx_hash=claimed.tx_hash)
     if locked is None:
         raise BoutNotFound("No such bout.")
-    bout, hash_used = locked
+    bout, hash_used = locked.bout, locked.hash_used
     escrow = next(item for item in bout.escrows if item.kind.value == kind)
     refusal = rules.confirm_refusal(bout, escrow)
     if refusal is not None:

@@ -54,36 +54,31 @@ def _escrow(row: Sequence[Any], offset: int = 0) -> EscrowRow:
 
 # --- who may see it ------------------------------------------------------------------------
 
-_ACCESS = """
+_USER_FIELDS = 6
+_ACCESS = f"""
 SELECT u.id, u.email, u.password_hash, u.role, u.token_version, u.disabled_at,
-       b.promoter_user_id, b.fighter_a_user_id, b.fighter_b_user_id
+       {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))}
 FROM users u LEFT JOIN bouts b ON b.id = $2
 WHERE u.id = $1
 """
 # As _ACCESS, and the outcome stored under the request's Idempotency-Key if there is one, so a
 # replay is answered from this one statement.
-_ACCESS_WITH_STORED = """
+_ACCESS_WITH_STORED = f"""
 SELECT u.id, u.email, u.password_hash, u.role, u.token_version, u.disabled_at,
-       b.promoter_user_id, b.fighter_a_user_id, b.fighter_b_user_id,
+       {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
        k.request_hash, k.response_status, k.response_body
 FROM users u
 LEFT JOIN bouts b ON b.id = $2
 LEFT JOIN idempotency_keys k ON k.operation = $3 AND k.bout_id = $2 AND k.key = $4
 WHERE u.id = $1
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Parties:
-    promoter_user_id: uuid.UUID
-    fighter_a_user_id: uuid.UUID
-    fighter_b_user_id: uuid.UUID
+_STORED_AT = _USER_FIELDS + _BOUT_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
 class Access:
     user: UserRow | None
-    parties: Parties | None
+    bout: BoutRow | None  # as committed, without its escrows (no lock)
     stored: Stored | None = None
 
 
@@ -94,19 +89,19 @@ async def access(
     bout_id: uuid.UUID,
     stored_under: tuple[str, str] | None = None,
 ) -> Access:
-    """The token's account and the bout's parties (None when missing), in one round trip;
-    with `stored_under` (operation, key), also what is stored under that Idempotency-Key."""
+    """The token's account and the bout (None when missing), in one round trip; with
+    `stored_under` (operation, key), also what is stored under that Idempotency-Key."""
     if stored_under is None:
         row = await conn.fetchrow(_ACCESS, user_id, bout_id)
     else:
         row = await conn.fetchrow(_ACCESS_WITH_STORED, user_id, bout_id, *stored_under)
     if row is None:
         return Access(None, None)
-    parties = Parties(row[6], row[7], row[8]) if row[6] is not None else None
+    bout = _bout(row, _USER_FIELDS) if row[_USER_FIELDS] is not None else None
     stored = None
-    if stored_under is not None and row[9] is not None:
-        stored = Stored(row[9], row[10], row[11])
-    return Access(user_of(row), parties, stored)
+    if stored_under is not None and row[_STORED_AT] is not None:
+        stored = Stored(row[_STORED_AT], row[_STORED_AT + 1], row[_STORED_AT + 2])
+    return Access(user_of(row), bout, stored)
 
 
 # --- creating ------------------------------------------------------------------------------
@@ -219,8 +214,36 @@ ORDER BY e.id
 FOR NO KEY UPDATE OF b, e
 """
 _LOCKED_IF_FREE = _LOCKED.replace("OF b, e", "OF b, e SKIP LOCKED")
+# As _LOCKED, with one sign request of the bout locked beside, as stored now, and whether it is
+# its escrow's newest of its phase (recording what became of it needs both).
+_LOCKED_WITH_ATTEMPT = f"""
+SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
+       {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))},
+       {", ".join(f"a.{column}" for column in ATTEMPT_COLUMNS)},
+       NOT EXISTS (
+           SELECT 1 FROM signing_attempts newer
+           WHERE newer.escrow_id = a.escrow_id AND newer.phase = a.phase
+             AND (newer.created_at, newer.id) > (a.created_at, a.id)
+       ) AS newest,
+       now()
+FROM bouts b JOIN escrows e ON e.bout_id = b.id JOIN signing_attempts a ON a.id = $2
+WHERE b.id = $1 AND a.bout_id = b.id
+ORDER BY e.id
+FOR NO KEY UPDATE OF b, e, a
+"""
+_LOCKED_WITH_ATTEMPT_IF_FREE = _LOCKED_WITH_ATTEMPT.replace("OF b, e, a", "OF b, e, a SKIP LOCKED")
 ESCROWS_PER_BOUT = len(EscrowKind)
 _KIND_ORDER = {kind: index for index, kind in enumerate(EscrowKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A bout and its escrows under the unit's lock (and a sign request of it, when asked)."""
+
+    bout: BoutRow
+    hash_used: bool = False  # the confirm's transaction hash already settled an escrow move
+    attempt: AttemptRow | None = None  # as stored now
+    newest: bool = False  # no later attempt of the same escrow and phase
 
 
 async def load_bout(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
@@ -234,28 +257,43 @@ async def load_bout(conn: Connection, bout_id: uuid.UUID) -> BoutRow | None:
 
 
 async def lock_bout(
-    tx: Tx, bout_id: uuid.UUID, *, tx_hash: str | None = None, wait: bool = True
-) -> tuple[BoutRow, bool] | None:
+    tx: Tx,
+    bout_id: uuid.UUID,
+    *,
+    tx_hash: str | None = None,
+    attempt_id: uuid.UUID | None = None,
+    wait: bool = True,
+) -> Locked | None:
     """The bout and its escrows, locked until the transaction ends: every confirm, reconcile
     recording, result entry and withdrawal of a bout runs one at a time.
 
-    Returns the bout and whether `tx_hash` was already used by an escrow move; None when the
-    bout does not exist, or (`wait=False`) when another request holds it or one of its escrows.
+    With `tx_hash`, whether an escrow move already used that transaction; with `attempt_id`,
+    that sign request of the bout, locked too. None when the bout (or the sign request) does
+    not exist, or (`wait=False`) when another request holds one of the rows.
     """
-    rows = await tx.conn.fetch(_LOCKED if wait else _LOCKED_IF_FREE, bout_id, tx_hash)
+    if attempt_id is None:
+        statement = _LOCKED if wait else _LOCKED_IF_FREE
+        rows = await tx.conn.fetch(statement, bout_id, tx_hash)
+    else:
+        statement = _LOCKED_WITH_ATTEMPT if wait else _LOCKED_WITH_ATTEMPT_IF_FREE
+        rows = await tx.conn.fetch(statement, bout_id, attempt_id)
     if len(rows) < ESCROWS_PER_BOUT:  # no such bout; or some of its rows are held elsewhere
         return None
-    bout = _bout(rows[0])
+    first = rows[0]
+    bout = _bout(first)
     bout.escrows = sorted(
         (_escrow(row, _BOUT_FIELDS) for row in rows), key=lambda escrow: _KIND_ORDER[escrow.kind]
     )
-    tx.now = rows[0][-1]
+    tx.now = first[-1]
+    if attempt_id is not None:
+        attempt = attempt_of(first, _BOUT_FIELDS + _ESCROW_FIELDS)
+        return Locked(bout, attempt=attempt, newest=bool(first[-2]))
     # The EXISTS saw the snapshot from before any wait for the lock; this bout's own escrows
     # are read as they are now.
     used_here = tx_hash is not None and any(
         tx_hash in (escrow.create_tx_hash, escrow.close_tx_hash) for escrow in bout.escrows
     )
-    return bout, bool(rows[0][-2]) or used_here
+    return Locked(bout, hash_used=bool(first[-2]) or used_here)
 
 
 # --- changing one ----------------------------------------------------------------------------

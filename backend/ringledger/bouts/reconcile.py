@@ -46,12 +46,13 @@ async def reconcile(
         actor=actor,
     )
     locked = await signing_outcomes.lock_for(tx, attempt, wait=True)
-    assert locked is not None
-    _refuse_if_withdrawn(tx, bout=locked, actor=actor, action=action)
-    await signing_outcomes.record_locked(tx, locked, attempt, outcome, actor)
-    escrow = locked.escrow(request.escrow_kind)
+    assert locked is not None and locked.attempt is not None
+    bout, attempt = locked.bout, locked.attempt
+    _refuse_if_withdrawn(tx, bout=bout, actor=actor, action=action)
+    signing_outcomes.record_locked(tx, bout, attempt, locked.newest, outcome, actor)
+    escrow = bout.escrow(request.escrow_kind)
     return {
-        "bout_id": str(locked.id),
+        "bout_id": str(bout.id),
         "escrow_id": str(escrow.id),
         "escrow_kind": escrow.kind.value,
         "escrow_status": escrow.status.value,

@@ -22,7 +22,7 @@ async def enter_result(
     locked = await queries.lock_bout(tx, bout_id)
     if locked is None:
         raise BoutNotFound("No such bout.")
-    bout, _ = locked
+    bout = locked.bout
     requested = {"requested_outcome": outcome.value}
     if bout.status != BoutStatus.ESCROWS_CREATED:
         raise lifecycle.reject(

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from ringledger.auth.deps import AnyCaller, Promoter
 from ringledger.bouts import service, views
 from ringledger.bouts.deps import VisibleBout
-from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.schemas import BoutPage, BoutView, CreateBoutRequest
 from ringledger.core.deps import settings_of
@@ -63,7 +62,4 @@ async def list_bouts(
 )
 async def get_bout(access: VisibleBout) -> Response:
     """One bout, if the caller may see it."""
-    view = await views.render_by_id(access.unit.conn, access.bout_id)
-    if view is None:
-        raise BoutNotFound("No such bout.")
-    return json_response(view)
+    return json_response(await views.render(access.unit.conn, access.seen))

@@ -120,7 +120,7 @@ def _escrow(bout: BoutRow, item: plan.PlannedEscrow, cipher: MultiFernet) -> Esc
     )
 
 
-def may_see(user: UserRow, parties: queries.Parties) -> bool:
+def may_see(user: UserRow, parties: BoutRow) -> bool:
     """Admins see every bout, a promoter their own, a fighter those they fight in."""
     if user.role == UserRole.ADMIN:
         return True

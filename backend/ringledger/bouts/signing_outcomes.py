@@ -11,9 +11,9 @@ from __future__ import annotations
 from ringledger.audit.service import Actor
 from ringledger.bouts import queries
 from ringledger.bouts.errors import BoutNotFound
+from ringledger.bouts.queries import Locked
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.db import Tx
-from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import PayloadOutcome, RecordResult
 from ringledger.signing.models import SigningStatus
@@ -21,21 +21,26 @@ from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Recorded
 
 
-async def lock_for(tx: Tx, attempt: AttemptRow, *, wait: bool) -> BoutRow | None:
-    """The attempt's bout, locked; None when another request holds it and `wait` is off."""
-    locked = await queries.lock_bout(tx, attempt.bout_id, wait=wait)
+async def lock_for(tx: Tx, attempt: AttemptRow, *, wait: bool) -> Locked | None:
+    """The attempt's bout locked, with the attempt as stored now (another path may have been
+    first); None when another request holds them and `wait` is off."""
+    locked = await queries.lock_bout(tx, attempt.bout_id, attempt_id=attempt.id, wait=wait)
     if locked is None:
         if wait:
             raise BoutNotFound("No such bout.")
         return None
-    return locked[0]
+    return locked
 
 
-async def record_locked(
-    tx: Tx, bout: BoutRow, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor
+def record_locked(
+    tx: Tx,
+    bout: BoutRow,
+    current: AttemptRow,
+    newest: bool,
+    outcome: PayloadOutcome,
+    actor: Actor,
 ) -> RecordResult:
-    """With `bout` locked: re-read the attempt (another path may have been first), record."""
-    current, newest = await signing_queries.current(tx.conn, attempt.id)
+    """With `bout` locked and `current` the attempt as read under that lock: record."""
     before = current.status.value
     escrow = bout.escrow_by_id(current.escrow_id)
     recorded = signing_service.record(
@@ -46,8 +51,6 @@ async def record_locked(
         outcome=outcome,
         actor=actor,
     )
-    # The caller's copy now says what is stored (a webhook may have recorded it first).
-    attempt.status, attempt.tx_hash = current.status, current.tx_hash
     if recorded is None:
         return RecordResult("unchanged", escrow_kind=escrow.kind.value, before=before, after=before)
     if recorded.newest:
@@ -65,10 +68,11 @@ async def record_outcome(
     tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome, actor: Actor, *, wait: bool
 ) -> RecordResult:
     """`OutcomeRecorder`: lock the bout (or find it busy), then record."""
-    bout = await lock_for(tx, attempt, wait=wait)
-    if bout is None:
+    locked = await lock_for(tx, attempt, wait=wait)
+    if locked is None:
         return RecordResult("busy")
-    return await record_locked(tx, bout, attempt, outcome, actor)
+    assert locked.attempt is not None
+    return record_locked(tx, locked.bout, locked.attempt, locked.newest, outcome, actor)
 
 
 def _mark_escrow(tx: Tx, escrow: EscrowRow, recorded: Recorded) -> None:

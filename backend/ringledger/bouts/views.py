@@ -8,7 +8,6 @@ declares and a test compares.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ringledger.bouts import queries
@@ -88,8 +87,3 @@ async def render_page(conn: Connection, bouts: list[BoutRow]) -> list[dict[str, 
     """The views of a page of bouts, with two statements for the whole page."""
     found: ViewEscrows = await queries.escrows_for_view(conn, [bout.id for bout in bouts])
     return [bout_view(bout, found[bout.id]) for bout in bouts]
-
-
-async def render_by_id(conn: Connection, bout_id: uuid.UUID) -> dict[str, Any] | None:
-    bout = await queries.bout_only(conn, bout_id)
-    return await render(conn, bout) if bout is not None else None

@@ -84,7 +84,7 @@ async def _lock(tx: Tx, bout_id: uuid.UUID) -> BoutRow:
     locked = await queries.lock_bout(tx, bout_id)
     if locked is None:
         raise BoutNotFound("No such bout.")
-    return locked[0]
+    return locked.bout
 
 
 async def _refuse_unless_withdrawable(tx: Tx, *, bout: BoutRow, actor: Actor) -> None:
@@ -142,7 +142,8 @@ async def _refuse_if_signed(tx: Tx, *, bout: BoutRow, answers: Answers, actor: A
         return
     bout = await _lock(tx, bout.id)
     for attempt, outcome in signed:
-        await signing_outcomes.record_locked(tx, bout, attempt, outcome, actor)
+        current, newest = await signing_queries.current(tx.conn, attempt.id)
+        signing_outcomes.record_locked(tx, bout, current, newest, outcome, actor)
     raise _reject(
         tx,
         bout=bout,

@@ -3,10 +3,11 @@ token claims, and a unit of work on the database.
 
 FastAPI's dependency injection is kept for what belongs to one request and must be checked or
 released in order — the bearer token (401 before any validation), the database connection
-(released before the response is sent). Each dependency costs FastAPI about 45 µs per request
-to resolve (docs/performance.md), so the objects that live as long as the process (settings,
-the database pool, the token issuer, the password hasher) are read from the application's
-state by the typed accessors below instead of being injected one dependency each.
+(released before the response is sent) — and a route resolves one such dependency, a
+`BearerGate`: each dependency costs FastAPI tens of µs per request to resolve
+(docs/performance.md). The objects that live as long as the process (settings, the database
+pool, the token issuer, the password hasher) are read from the application's state by the
+typed accessors below instead of being injected one dependency each.
 
 Dependencies are coroutines even when they do no I/O: FastAPI runs a plain `def` in a worker
 thread, which costs more than the work itself. Who the caller is (the account behind a token,
@@ -20,6 +21,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from ringledger.core.config import Settings
 from ringledger.core.db import Database, Tx, Unit
@@ -47,23 +49,25 @@ def passwords_of(request: Request) -> PasswordHashing:
     return passwords
 
 
-class BearerClaims(HTTPBearer):
-    """The verified claims of the request's bearer token, or 401. Being an `HTTPBearer`, it
-    also names the security scheme of every route that uses it in the OpenAPI document."""
-
-    async def __call__(self, request: Request) -> TokenClaims:  # type: ignore[override]
-        credentials = await super().__call__(request)
-        if credentials is None:
-            raise NotAuthenticated("A bearer access token is required.")
-        return tokens_of(request).verify(credentials.credentials)
+def bearer_claims(request: Request) -> TokenClaims:
+    """The verified claims of the request's bearer token; 401 without a valid one."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("A bearer access token is required.")
+    return tokens_of(request).verify(token)
 
 
-bearer_claims = BearerClaims(
-    auto_error=False,
-    scheme_name="HTTPBearer",
-    description="The access token from POST /auth/login",
-)
-ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
+class BearerGate(HTTPBearer):
+    """The base of the dependencies that let a request in on its bearer token (and hold its
+    connection). Being an `HTTPBearer`, each names the security scheme of the routes that use
+    it in the OpenAPI document; its `__call__` checks the token with `bearer_claims`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            auto_error=False,
+            scheme_name="HTTPBearer",
+            description="The access token from POST /auth/login",
+        )
 
 
 async def get_unit(request: Request) -> AsyncIterator[Unit]:

@@ -39,7 +39,7 @@ async def ringledger_error(_: Request, error: Exception) -> JSONResponse:
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    refused = await _unauthenticated(request)
+    refused = _unauthenticated(request)
     if refused is not None:
         return refused
     errors = [_describe(item) for item in error.errors()]
@@ -66,7 +66,7 @@ def _describe(item: dict[str, Any]) -> dict[str, str]:
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 400:
-        refused = await _unauthenticated(request)
+        refused = _unauthenticated(request)
         if refused is not None:
             return refused
     code = _HTTP_CODES.get(error.status_code, "http_error")
@@ -89,26 +89,28 @@ async def unhandled_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _unauthenticated(request: Request) -> JSONResponse | None:
+def _unauthenticated(request: Request) -> JSONResponse | None:
     """The 401 a route that needs a token owes a caller without a valid one.
 
     FastAPI decodes and validates the body before any dependency runs; API.md's order is 401
     first, so a malformed body from an anonymous caller must still be answered 401.
     """
-    from ringledger.core.deps import bearer_claims
+    from ringledger.core.deps import BearerGate, bearer_claims
 
     dependant = getattr(request.scope.get("route"), "dependant", None)
-    if dependant is None or not _depends_on(dependant, bearer_claims):
+    if dependant is None or not _depends_on(dependant, BearerGate):
         return None
     try:
-        await bearer_claims(request)
+        bearer_claims(request)
     except NotAuthenticated as refusal:
         return error_response(refusal)
     return None
 
 
-def _depends_on(dependant: Any, target: object) -> bool:
-    return any(sub.call is target or _depends_on(sub, target) for sub in dependant.dependencies)
+def _depends_on(dependant: Any, kind: type) -> bool:
+    return any(
+        isinstance(sub.call, kind) or _depends_on(sub, kind) for sub in dependant.dependencies
+    )
 
 
 def install(app: FastAPI) -> None:

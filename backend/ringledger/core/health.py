@@ -80,5 +80,6 @@ async def readyz(request: Request) -> Ready:
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
 async def metrics() -> Response:
-    """Prometheus metrics (of every API worker: see ringledger.core.metrics)."""
+    """Prometheus metrics of this process."""
+    # With several workers, of all of them (ringledger.core.metrics.exposition).
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
