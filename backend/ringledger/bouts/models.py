@@ -92,10 +92,33 @@ class Bout(Timestamped, Base):
         CheckConstraint("cancel_after_ripple > finish_after_ripple", name="cancel_after_finish"),
         CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
         CheckConstraint(_uint32("cancel_after_ripple"), name="cancel_after_uint32"),
+        # One index per listing statement, in the page's order (migration 0005).
         Index("ix_bouts_created_at_id", "created_at", "id"),
-        Index("ix_bouts_promoter_user_id_created_at", "promoter_user_id", "created_at"),
-        Index("ix_bouts_fighter_a_user_id", "fighter_a_user_id"),
-        Index("ix_bouts_fighter_b_user_id", "fighter_b_user_id"),
+        Index("ix_bouts_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_bouts_promoter_user_id_created_at_id", "promoter_user_id", "created_at", "id"),
+        Index(
+            "ix_bouts_promoter_user_id_status_created_at_id",
+            "promoter_user_id",
+            "status",
+            "created_at",
+            "id",
+        ),
+        Index("ix_bouts_fighter_a_user_id_created_at_id", "fighter_a_user_id", "created_at", "id"),
+        Index("ix_bouts_fighter_b_user_id_created_at_id", "fighter_b_user_id", "created_at", "id"),
+        Index(
+            "ix_bouts_fighter_a_user_id_status_created_at_id",
+            "fighter_a_user_id",
+            "status",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_bouts_fighter_b_user_id_status_created_at_id",
+            "fighter_b_user_id",
+            "status",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

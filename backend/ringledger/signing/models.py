@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringledger.core.models import Base, Timestamped, new_id, pg_enum
@@ -29,8 +29,13 @@ class SigningAttempt(Timestamped, Base):
     __tablename__ = "signing_attempts"
     __table_args__ = (
         Index("ix_signing_attempts_escrow_id_created_at", "escrow_id", "created_at"),
-        # The reconcile worker walks open attempts oldest first (migration 0002).
-        Index("ix_signing_attempts_status_created_at", "status", "created_at"),
+        # The reconcile worker walks the open attempts oldest first (migration 0005).
+        Index(
+            "ix_signing_attempts_open_created_at_id",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
