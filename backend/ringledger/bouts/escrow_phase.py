@@ -23,9 +23,9 @@ from ringledger.ledger.evidence import (
     create_failure,
 )
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
-from ringledger.signing import queries as signing_queries
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase, SigningStatus
+from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Draft
 
 PREPARE = "escrows.prepare"
@@ -55,7 +55,9 @@ class EscrowCreation:
             return f"Escrows can be prepared only in draft; the bout is {bout.status.value}."
         return None
 
-    async def prepared(self, tx: Tx, bout: BoutRow, actor: Actor) -> list[Prepared]:
+    async def prepared(
+        self, tx: Tx, bout: BoutRow, actor: Actor, requests: list[AttemptRow]
+    ) -> list[Prepared]:
         """An EscrowCreate per planned escrow, but none for one whose EscrowCreate was signed.
 
         A signed EscrowCreate may already be on the ledger: a second one would lock the same
@@ -67,7 +69,7 @@ class EscrowCreation:
             bout.finish_after_at, now=utcnow(), window=self.settings.RINGLEDGER_MIN_SIGNING_WINDOW
         )
         planned = [escrow for escrow in bout.escrows if escrow.status == EscrowStatus.PLANNED]
-        pending = await _signed_pending(tx, bout, planned)
+        pending = _signed_pending(planned, requests)
         if planned and len(pending) == len(planned):
             raise lifecycle.reject(
                 tx,
@@ -159,12 +161,13 @@ class EscrowCreation:
         }
 
 
-async def _signed_pending(tx: Tx, bout: BoutRow, planned: list[EscrowRow]) -> list[EscrowRow]:
+def _signed_pending(planned: list[EscrowRow], requests: list[AttemptRow]) -> list[EscrowRow]:
     """The planned escrows whose EscrowCreate was signed and not found rejected since."""
-    signed = await signing_queries.of_bout(
-        tx.conn, bout_id=bout.id, phase=SigningPhase.ESCROW_CREATE, status=SigningStatus.SIGNED
-    )
-    signed_escrows = {attempt.escrow_id for attempt in signed}
+    signed_escrows = {
+        attempt.escrow_id
+        for attempt in requests
+        if attempt.phase == SigningPhase.ESCROW_CREATE and attempt.status == SigningStatus.SIGNED
+    }
     return [
         escrow
         for escrow in planned

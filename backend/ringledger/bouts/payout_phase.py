@@ -22,6 +22,7 @@ from ringledger.ledger.evidence import ExpectedPayout, Failure, PayoutAction, pa
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase
+from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Draft
 
 PREPARE = "payouts.prepare"
@@ -71,7 +72,9 @@ class Payouts:
             f"refund is pending); the bout is {bout.status.value}."
         )
 
-    async def prepared(self, tx: Tx, bout: BoutRow, actor: Actor) -> list[Prepared]:
+    async def prepared(
+        self, tx: Tx, bout: BoutRow, actor: Actor, requests: list[AttemptRow]
+    ) -> list[Prepared]:
         """An EscrowFinish or EscrowCancel per escrow still created, as the outcome says."""
         plan = plan_of(bout)
         items = []

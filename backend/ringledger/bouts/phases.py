@@ -22,9 +22,11 @@ from ringledger.core.db import Tx
 from ringledger.core.timeutil import iso_utc
 from ringledger.ledger.evidence import Failure
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import SigningService, SigningUnavailable, SignRequest
 from ringledger.signing.models import SigningPhase
+from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Draft, Issued
 
 
@@ -48,8 +50,11 @@ class Rules(Protocol):
         """Why the bout's state allows no prepare now (a 409), or None."""
         ...
 
-    async def prepared(self, tx: Tx, bout: BoutRow, actor: Actor) -> list[Prepared]:
-        """The transactions to sign; may refuse (422 too late, 409 nothing left to sign)."""
+    async def prepared(
+        self, tx: Tx, bout: BoutRow, actor: Actor, requests: list[AttemptRow]
+    ) -> list[Prepared]:
+        """The transactions to sign; may refuse (422 too late, 409 nothing left to sign).
+        `requests`: the bout's sign requests still open or recorded signed."""
         ...
 
     def expire_minutes(self, bout: BoutRow) -> int: ...
@@ -81,8 +86,7 @@ async def prepare(
     tx: Tx, rules: Rules, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService
 ) -> tuple[BoutRow, list[dict[str, Any]]]:
     """Sign requests for the escrows the phase can act on; the bout and the answer's items."""
-    await queries.hold_signing_lock(tx.conn, bout_id)
-    bout = await queries.load_bout(tx.conn, bout_id)
+    bout = await queries.load_bout_for_signing(tx, bout_id)
     if bout is None:
         raise BoutNotFound("No such bout.")
     refusal = rules.prepare_refusal(bout)
@@ -90,7 +94,8 @@ async def prepare(
         raise lifecycle.reject(
             tx, bout=bout, actor=actor, action=rules.prepare_action, detail=refusal
         )
-    prepared = await rules.prepared(tx, bout, actor)
+    earlier = await signing_queries.open_or_signed(tx.conn, bout_id=bout.id)
+    prepared = await rules.prepared(tx, bout, actor, earlier)
     issued = await _issue_or_audit(
         tx,
         signing,
@@ -100,13 +105,9 @@ async def prepare(
         actor=actor,
         action=rules.prepare_action,
     )
-    # The older requests still open are withdrawn first: the new ones are then stored with the
-    # unit's audit rows, in the one statement before its commit.
-    await signing_service.supersede_open(
-        tx,
-        signing,
-        escrow_ids=[item.escrow.id for item in prepared],
-        keep={item.request.payload_id for item in issued},
+    # The new requests are stored with the unit's audit rows, in one statement before commit.
+    await signing_service.supersede(
+        signing, escrow_ids=[item.escrow.id for item in prepared], earlier=earlier
     )
     signing_service.record_attempts(
         tx, bout_id=bout.id, phase=rules.signing_phase, issued=issued, actor=actor

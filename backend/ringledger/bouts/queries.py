@@ -337,13 +337,35 @@ def save_bout(tx: Tx, bout: BoutRow) -> None:
     )
 
 
-_SIGNING_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+# The bout's signing lock (transaction-scoped, advisory), taken once, then the bout and its
+# escrows. The rows come from the snapshot the statement started with, before any wait for the
+# lock; see `load_bout_for_signing`.
+_SIGNING_LOCK_THEN_BOUT = f"""
+WITH signing_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)))
+SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
+       {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))}
+FROM signing_lock, bouts b JOIN escrows e ON e.bout_id = b.id
+WHERE b.id = $1
+ORDER BY e.kind
+"""
 
 
-async def hold_signing_lock(conn: Connection, bout_id: uuid.UUID) -> None:
-    """Until the transaction ends, the requests that issue or withdraw the bout's sign requests
-    run one at a time (a transaction-scoped advisory lock, bounded by the lock timeout)."""
-    await conn.execute(_SIGNING_LOCK, f"prepare:{bout_id}")
+async def load_bout_for_signing(tx: Tx, bout_id: uuid.UUID) -> BoutRow | None:
+    """Take the bout's signing lock, then read the bout and its escrows (no row lock).
+
+    Until the transaction ends, the requests that issue or withdraw the bout's sign requests
+    run one at a time (bounded by the lock timeout). The bout and escrows returned may predate
+    a request that held the lock before us; such requests change only sign requests, which the
+    caller reads afterwards, in statements of their own. A confirm or a reconcile does not
+    take this lock: what the bout's rows say is checked again under its row lock wherever it
+    decides anything (`lock_bout`).
+    """
+    rows = await tx.conn.fetch(_SIGNING_LOCK_THEN_BOUT, bout_id, f"prepare:{bout_id}")
+    if not rows:
+        return None
+    bout = _bout(rows[0])
+    bout.escrows = [_escrow(row, _BOUT_FIELDS) for row in rows]
+    return bout
 
 
 # --- views ---------------------------------------------------------------------------------

@@ -30,8 +30,7 @@ Answers = list[tuple[AttemptRow, PayloadOutcome]]
 
 async def withdraw(tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService) -> BoutRow:
     """Withdraw the bout and its open sign requests; 409 (audited) when money may be locked."""
-    await queries.hold_signing_lock(tx.conn, bout_id)
-    bout = await queries.load_bout(tx.conn, bout_id)
+    bout = await queries.load_bout_for_signing(tx, bout_id)
     if bout is None:
         raise BoutNotFound("No such bout.")
     await _refuse_unless_withdrawable(tx, bout=bout, actor=actor)

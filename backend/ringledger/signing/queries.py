@@ -159,17 +159,16 @@ def save(tx: Tx, attempt: AttemptRow) -> None:
     )
 
 
-_OPEN_OTHERS = """
-SELECT payload_id FROM signing_attempts
-WHERE escrow_id = ANY($1::uuid[]) AND status = 'open' AND NOT (payload_id = ANY($2::text[]))
+_UNSETTLED_OR_SIGNED = f"""
+SELECT {_ATTEMPT} FROM signing_attempts
+WHERE bout_id = $1 AND status IN ('open', 'signed')
+ORDER BY created_at, id
 """
 
 
-async def open_others(
-    conn: Connection, *, escrow_ids: list[uuid.UUID], keep: list[str]
-) -> list[str]:
-    """Payload ids of the still-open attempts of these escrows, but those in `keep`."""
-    return [row[0] for row in await conn.fetch(_OPEN_OTHERS, escrow_ids, keep)]
+async def open_or_signed(conn: Connection, *, bout_id: uuid.UUID) -> list[AttemptRow]:
+    """A bout's attempts still open or recorded signed, of either phase, oldest first."""
+    return [attempt_of(row) for row in await conn.fetch(_UNSETTLED_OR_SIGNED, bout_id)]
 
 
 _OF_BOUT = f"""

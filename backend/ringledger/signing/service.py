@@ -129,12 +129,15 @@ def record_attempts(
         )
 
 
-async def supersede_open(
-    tx: Tx, signing: SigningService, *, escrow_ids: list[uuid.UUID], keep: set[str]
+async def supersede(
+    signing: SigningService, *, escrow_ids: list[uuid.UUID], earlier: list[AttemptRow]
 ) -> None:
-    """Withdraw still-open older sign requests of these escrows (best effort)."""
-    for payload_id in await queries.open_others(tx.conn, escrow_ids=escrow_ids, keep=list(keep)):
-        await _withdraw(signing, payload_id)
+    """Withdraw the earlier sign requests of these escrows that are still open (best effort):
+    the ones just issued replace them."""
+    wanted = set(escrow_ids)
+    for attempt in earlier:
+        if attempt.escrow_id in wanted and attempt.status == SigningStatus.OPEN:
+            await _withdraw(signing, attempt.payload_id)
 
 
 async def _withdraw(signing: SigningService, payload_id: str) -> None:

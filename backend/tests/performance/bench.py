@@ -198,8 +198,9 @@ def new_driver(server: Server) -> Driver:
     return Driver(server.url, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD)
 
 
-def measure_level(server: Server, *, bouts: int, concurrency: int) -> LevelResult:
-    """`bouts` lifecycles with `concurrency` clients; CPU and peak RSS over the lifecycles."""
+def measure_level(server: Server, *, bouts: int, concurrency: int, warmup: int = 0) -> LevelResult:
+    """`bouts` lifecycles with `concurrency` clients (after `warmup` unmeasured ones per
+    client); CPU and peak RSS over the measured lifecycles."""
     cpu, rss = meters(server)
     usage: list[CpuUsage] = []
 
@@ -211,6 +212,7 @@ def measure_level(server: Server, *, bouts: int, concurrency: int) -> LevelResul
         new_driver(server).run(
             bouts=bouts,
             concurrency=concurrency,
+            warmup=warmup,
             on_start=on_start,
             on_finish=lambda: usage.append(cpu.stop()),
         )
@@ -350,6 +352,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--bouts", type=int, default=0, help="bouts per level (default 4 × C, at least 20)"
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="unmeasured lifecycles per client before each level (default 1)",
+    )
     parser.add_argument("--replays", type=int, default=200, help="replays to time (0: none)")
     parser.add_argument("--fill", type=int, default=0, metavar="N", help="first fill N bouts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the filled history")
@@ -397,7 +405,9 @@ def main() -> None:
         levels = []
         for concurrency in levels_of(args.levels):
             bouts = args.bouts or max(20, 4 * concurrency)
-            levels.append(measure_level(server, bouts=bouts, concurrency=concurrency))
+            levels.append(
+                measure_level(server, bouts=bouts, concurrency=concurrency, warmup=args.warmup)
+            )
             print(f"   C={concurrency}: {levels[-1].results.bouts} bouts done", flush=True)
         if levels:
             print_levels(levels)

@@ -307,13 +307,16 @@ class Driver:
         *,
         bouts: int,
         concurrency: int,
+        warmup: int = 0,
         on_start: Callable[[], None] | None = None,
         on_finish: Callable[[], None] | None = None,
     ) -> Measurements:
         """Set up one cast per client, then run `bouts` lifecycles with `concurrency` clients.
 
-        `on_start` is called once the casts exist, right before the first lifecycle;
-        `on_finish` right after the last one ends (before any connection is closed).
+        `warmup` lifecycles per client run first, unmeasured (their errors still count).
+        `on_start` is called once the casts exist and the warm-up is over, right before the
+        first measured lifecycle; `on_finish` right after the last one ends (before any
+        connection is closed).
         """
         connections = [self.connection() for _ in range(concurrency)]
         try:
@@ -321,22 +324,31 @@ class Driver:
             casts = await self._casts(connections)
             for route in SETUP_ROUTES:
                 self.results.latencies.pop(route, None)
-            tickets = iter(range(bouts))
+            if warmup:
+                await self._all_clients(connections, casts, admin_token, warmup * concurrency)
+                self.results.latencies.clear()
+                self.results.bouts = 0
             if on_start is not None:
                 on_start()
             self.results.started = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    self._client(http, cast, admin_token, tickets)
-                    for http, cast in zip(connections, casts, strict=True)
-                )
-            )
+            await self._all_clients(connections, casts, admin_token, bouts)
             self.results.finished = time.perf_counter()
             if on_finish is not None:
                 on_finish()
         finally:
             await asyncio.gather(*(http.close() for http in connections))
         return self.results
+
+    async def _all_clients(
+        self, connections: list[HttpConnection], casts: list[Cast], admin_token: str, bouts: int
+    ) -> None:
+        tickets = iter(range(bouts))
+        await asyncio.gather(
+            *(
+                self._client(http, cast, admin_token, tickets)
+                for http, cast in zip(connections, casts, strict=True)
+            )
+        )
 
     async def _casts(self, connections: list[HttpConnection]) -> list[Cast]:
         """One cast per connection, one after the other. Each account costs the server an
