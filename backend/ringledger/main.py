@@ -23,6 +23,7 @@ from ringledger.core.database import database_url
 from ringledger.core.db import Database
 from ringledger.core.health import router as health_router
 from ringledger.core.logging import configure_logging
+from ringledger.core.memory import return_large_blocks_to_the_system
 from ringledger.core.meta import router as meta_router
 from ringledger.core.middleware import RequestContextMiddleware
 from ringledger.core.migrations import prepare_schema, target_revision
@@ -58,6 +59,7 @@ def check_startup(settings: Settings) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    return_large_blocks_to_the_system()  # password hashes' memory is not kept (core.memory)
     url = await anyio.to_thread.run_sync(database_url, settings)
     await anyio.to_thread.run_sync(prepare_schema, settings, url)
     # Every lock wait is bounded; a duplicate confirm waits at most this long for the original.
