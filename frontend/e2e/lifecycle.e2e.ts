@@ -519,8 +519,9 @@ describe("withdrawing a draft bout", () => {
     await open(page, site.url, "/bouts");
     await page.getByLabel("Status").selectOption("withdrawn");
     const listed = page.getByRole("link", { name: new RegExp(WITHDRAWN_TITLE) });
+    // The bout is in the unfiltered list too: wait for the filtered page to replace it.
+    await expect.poll(() => page.locator(".bout-list li").count(), { timeout: 10_000 }).toBe(1);
     await listed.waitFor();
-    expect(await page.locator(".bout-list li").count()).toBe(1);
     expect(await listed.locator(".badge").innerText()).toBe("Withdrawn");
     await screenshot(page, "28-bouts-list-withdrawn");
   });
