@@ -21,6 +21,14 @@ from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
 from ringledger.core.database import database_url
 from ringledger.core.db import Database
+from ringledger.core.deps import (
+    DATABASE,
+    LEDGER_READINESS,
+    MIGRATION_HEAD,
+    PASSWORDS,
+    SETTINGS,
+    TOKENS,
+)
 from ringledger.core.health import router as health_router
 from ringledger.core.logging import configure_logging
 from ringledger.core.memory import return_large_blocks_to_the_system
@@ -29,8 +37,10 @@ from ringledger.core.middleware import RequestContextMiddleware
 from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.fighters.router import router as fighters_router
+from ringledger.ledger.deps import LEDGER
 from ringledger.ledger.factory import build_ledger
 from ringledger.ledger.interface import LedgerUnavailable, LedgerVerifier, NetworkMismatch
+from ringledger.signing.deps import RECORDER, SIGNING
 from ringledger.signing.factory import build_signing
 from ringledger.signing.router import router as webhook_router
 from ringledger.web.static import mount_console
@@ -58,7 +68,7 @@ def check_startup(settings: Settings) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    settings = SETTINGS.in_app(app)
     return_large_blocks_to_the_system()  # password hashes' memory is not kept (core.memory)
     url = await anyio.to_thread.run_sync(database_url, settings)
     await anyio.to_thread.run_sync(prepare_schema, settings, url)
@@ -70,23 +80,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         min_size=settings.RINGLEDGER_DB_POOL_SIZE,
         lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
     )
-    app.state.database = database
-    app.state.record_outcome = record_outcome
-    app.state.migration_head = target_revision(settings)
-    app.state.tokens = TokenIssuer(
-        secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES
+    DATABASE.put(app, database)
+    RECORDER.put(app, record_outcome)
+    MIGRATION_HEAD.put(app, target_revision(settings))
+    TOKENS.put(
+        app,
+        TokenIssuer(secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES),
     )
-    app.state.passwords = PasswordHashing(fast=settings.fast_password_hashing)
+    PASSWORDS.put(app, PasswordHashing(fast=settings.fast_password_hashing))
     settings.preimage_cipher  # noqa: B018 - load (or create) the key before the first request
-    app.state.signing = build_signing(settings)
-    app.state.ledger = build_ledger(settings)
-    await _check_ledger_network(app.state.ledger)
+    signing = build_signing(settings)
+    ledger = build_ledger(settings)
+    SIGNING.put(app, signing)
+    LEDGER.put(app, ledger)
+    LEDGER_READINESS.put(app, ledger.check_network)
+    await _check_ledger_network(ledger)
     _settle_the_heap()
     try:
         yield
     finally:
-        await app.state.signing.aclose()
-        await app.state.ledger.aclose()
+        await signing.aclose()
+        await ledger.aclose()
         await database.close()
 
 
@@ -132,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # dependency; the service reports through /metrics and its logs, not OpenTelemetry.
         telemetry=_NO_TELEMETRY,
     )
-    app.state.settings = settings
+    SETTINGS.put(app, settings)
     handlers.install(app)
     # Requests are matched against the routers in this order: the bout lifecycle, which takes
     # most of the traffic, first (no two routers share a path).

@@ -61,7 +61,7 @@ class CallerIn(BearerGate):
         super().__init__()
         self.roles = frozenset(roles)
 
-    async def __call__(self, request: Request) -> AsyncIterator[Caller]:  # type: ignore[override]
+    async def __call__(self, request: Request) -> AsyncIterator[Caller]:
         claims = bearer_claims(request)
         async with database_of(request).unit() as unit:
             user = token_holder(await queries.user_by_id(unit.conn, claims.user_id), claims)

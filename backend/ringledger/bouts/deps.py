@@ -64,9 +64,7 @@ class BoutGate(BearerGate):
         self.roles = frozenset(roles)
         self.operation = operation
 
-    async def __call__(  # type: ignore[override]
-        self, request: Request, bout_id: uuid.UUID
-    ) -> AsyncIterator[BoutAccess]:
+    async def __call__(self, request: Request, bout_id: uuid.UUID) -> AsyncIterator[BoutAccess]:
         claims = bearer_claims(request)
         add_log_fields(bout_id=bout_id)
         key = request.headers.get("idempotency-key") if self.operation else None

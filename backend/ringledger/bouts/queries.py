@@ -8,10 +8,8 @@ statement; a read-only request runs without a transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
@@ -39,14 +37,14 @@ _ESCROW_FIELDS = len(_ESCROW.split(","))
 FIRST_PAGE = (datetime(9999, 12, 31, tzinfo=UTC), uuid.UUID(int=2**128 - 1))
 
 
-def _bout(row: Sequence[Any], offset: int = 0) -> BoutRow:
+def _bout(row: asyncpg.Record, offset: int = 0) -> BoutRow:
     values = list(tuple(row)[offset : offset + _BOUT_FIELDS])
     values[2] = BoutStatus(values[2])
     values[3] = Outcome(values[3]) if values[3] is not None else None
     return BoutRow(*values)
 
 
-def _escrow(row: Sequence[Any], offset: int = 0) -> EscrowRow:
+def _escrow(row: asyncpg.Record, offset: int = 0) -> EscrowRow:
     values = list(tuple(row)[offset : offset + _ESCROW_FIELDS])
     values[2], values[3] = EscrowKind(values[2]), EscrowStatus(values[3])
     return EscrowRow(*values)

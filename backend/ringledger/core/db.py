@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy.engine import URL
 
 from ringledger.core.errors import DatabaseUnavailable, RingLedgerError, StorageConflict
@@ -42,6 +43,9 @@ _CONFLICTS = (
     asyncpg.exceptions.DeadlockDetectedError,
 )
 _UNREACHABLE_DETAIL = "The database is unreachable; nothing was stored. Retry shortly."
+
+Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"  # generic only in the type stubs
+"""A connection lent by the pool for one unit of work."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class Tx:
 
     __slots__ = ("_rows", "audit", "conn", "now", "outcome", "raw")
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Pooled) -> None:
         self.raw = conn
         self.conn: Connection = _TxConnection(conn, self)
         self.audit: list[AuditRow] = []
@@ -144,7 +148,7 @@ class _TxConnection:
 
     __slots__ = ("_conn", "_tx")
 
-    def __init__(self, conn: asyncpg.Connection, tx: Tx) -> None:
+    def __init__(self, conn: Pooled, tx: Tx) -> None:
         self._conn, self._tx = conn, tx
 
     async def execute(self, query: str, *args: Any) -> str:
@@ -186,7 +190,7 @@ def _audit_columns(rows: list[AuditRow]) -> tuple[list[Any], ...]:
     return columns
 
 
-async def _write(conn: asyncpg.Connection, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
+async def _write(conn: Pooled, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
     """Run the writes as one statement: alone, or each as a data-modifying CTE of one WITH.
 
     The parts share one snapshot and none sees another's changes, which is why a row is only
@@ -219,7 +223,7 @@ class Unit:
 
     __slots__ = ("conn",)
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Pooled) -> None:
         self.conn = conn
 
     @asynccontextmanager
@@ -289,7 +293,7 @@ class Database:
         or a lock wait that ran out is a 503 with nothing stored.
         """
         try:
-            conn: asyncpg.Connection = await self.pool.acquire()
+            conn: Pooled = await self.pool.acquire()
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
         try:

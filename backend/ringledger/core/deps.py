@@ -7,7 +7,7 @@ released in order — the bearer token (401 before any validation), the database
 `BearerGate`: each dependency costs FastAPI tens of µs per request to resolve
 (docs/performance.md). The objects that live as long as the process (settings, the database
 pool, the token issuer, the password hasher) are read from the application's state by the
-typed accessors below instead of being injected one dependency each.
+typed slots below (`ringledger.core.state`) instead of being injected one dependency each.
 
 Dependencies are coroutines even when they do no I/O: FastAPI runs a plain `def` in a worker
 thread, which costs more than the work itself. Who the caller is (the account behind a token,
@@ -16,37 +16,44 @@ its role) is the auth domain's business: `ringledger.auth.deps`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPBearer
+from fastapi.openapi.models import HTTPBearer as HTTPBearerScheme
+from fastapi.security.base import SecurityBase
 from fastapi.security.utils import get_authorization_scheme_param
 
 from ringledger.core.config import Settings
 from ringledger.core.db import Database, Tx, Unit
 from ringledger.core.errors import NotAuthenticated
 from ringledger.core.security import PasswordHashing, TokenClaims, TokenIssuer
+from ringledger.core.state import Slot
+
+SETTINGS: Slot[Settings] = Slot("settings")
+DATABASE: Slot[Database] = Slot("database")
+TOKENS: Slot[TokenIssuer] = Slot("tokens")
+PASSWORDS: Slot[PasswordHashing] = Slot("passwords")
+MIGRATION_HEAD: Slot[str] = Slot("migration_head")
+"""The schema revision this code runs on (what /readyz compares the database with)."""
+LEDGER_READINESS: Slot[Callable[[], Awaitable[object]]] = Slot("ledger_readiness")
+"""Asks the ledger whether it can be used (/readyz); the ledger package provides it."""
 
 
 def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return SETTINGS.of(request)
 
 
 def database_of(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+    return DATABASE.of(request)
 
 
 def tokens_of(request: Request) -> TokenIssuer:
-    tokens: TokenIssuer = request.app.state.tokens
-    return tokens
+    return TOKENS.of(request)
 
 
 def passwords_of(request: Request) -> PasswordHashing:
-    passwords: PasswordHashing = request.app.state.passwords
-    return passwords
+    return PASSWORDS.of(request)
 
 
 def bearer_claims(request: Request) -> TokenClaims:
@@ -57,17 +64,15 @@ def bearer_claims(request: Request) -> TokenClaims:
     return tokens_of(request).verify(token)
 
 
-class BearerGate(HTTPBearer):
+class BearerGate(SecurityBase):
     """The base of the dependencies that let a request in on its bearer token (and hold its
-    connection). Being an `HTTPBearer`, each names the security scheme of the routes that use
-    it in the OpenAPI document; its `__call__` checks the token with `bearer_claims`."""
+    connection). Being a FastAPI `SecurityBase`, each names the HTTP bearer security scheme of
+    the routes that use it in the OpenAPI document; its `__call__` (each subclass's own) checks
+    the token with `bearer_claims`."""
 
     def __init__(self) -> None:
-        super().__init__(
-            auto_error=False,
-            scheme_name="HTTPBearer",
-            description="The access token from POST /auth/login",
-        )
+        self.model = HTTPBearerScheme(description="The access token from POST /auth/login")
+        self.scheme_name = "HTTPBearer"
 
 
 async def get_unit(request: Request) -> AsyncIterator[Unit]:

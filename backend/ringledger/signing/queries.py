@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+
+import asyncpg
 
 from ringledger.core.db import Connection, Tx
 from ringledger.signing.models import SigningPhase, SigningStatus
@@ -36,7 +36,7 @@ _ATTEMPT = (
 ATTEMPT_COLUMNS = [column.strip() for column in _ATTEMPT.split(",")]
 
 
-def attempt_of(row: Sequence[Any], offset: int = 0) -> AttemptRow:
+def attempt_of(row: asyncpg.Record, offset: int = 0) -> AttemptRow:
     """An attempt from `len(ATTEMPT_COLUMNS)` columns of `row`, from `offset` on."""
     values = list(tuple(row)[offset : offset + len(ATTEMPT_COLUMNS)])
     values[3], values[7] = SigningPhase(values[3]), SigningStatus(values[7])

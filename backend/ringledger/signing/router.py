@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
@@ -11,12 +11,13 @@ from ringledger.core.deps import TxDep, settings_of
 from ringledger.core.openapi import errors
 from ringledger.signing import webhook
 from ringledger.signing.deps import recorder_of, signing_of
+from ringledger.signing.webhook import WebhookResult
 
 router = APIRouter(tags=["webhooks"])
 
 
 class WebhookOut(BaseModel):
-    result: Literal["recorded", "unchanged", "unknown_payload"]
+    result: WebhookResult
 
 
 @router.post("/webhooks/xaman", operation_id="xamanWebhook", responses=errors(400, 401, 502))
@@ -39,4 +40,4 @@ async def xaman_webhook(
     result = await webhook.handle(
         tx, signing_of(request), recorder_of(request), payload_id=webhook.payload_id_of(body)
     )
-    return WebhookOut(result=result)  # type: ignore[arg-type]
+    return WebhookOut(result=result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ringledger.audit.service import Actor
 from ringledger.core.db import Tx
@@ -12,6 +12,9 @@ from ringledger.core.errors import BadRequest, NotAuthenticated
 from ringledger.signing import queries, service
 from ringledger.signing.interface import OutcomeRecorder, SigningService
 from ringledger.signing.xaman import verify_webhook_signature
+
+WebhookResult = Literal["recorded", "unchanged", "unknown_payload"]
+"""What became of a callback (the webhook's answer)."""
 
 
 class SignatureInvalid(NotAuthenticated):
@@ -42,7 +45,7 @@ def payload_id_of(body: bytes) -> str:
 
 async def handle(
     tx: Tx, signing: SigningService, record: OutcomeRecorder, *, payload_id: str
-) -> str:
+) -> WebhookResult:
     """Fetch the payload from Xaman and record its outcome; what became of the callback."""
     attempt = await queries.by_payload(tx.conn, payload_id)
     if attempt is None:

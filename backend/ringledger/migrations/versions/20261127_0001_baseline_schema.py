@@ -9,6 +9,7 @@ Enum types are created once, explicitly, and every column refers to them with
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,7 +37,7 @@ def _enum(name: str) -> postgresql.ENUM:
     return postgresql.ENUM(*ENUMS[name], name=name, create_type=False)
 
 
-def _timestamps() -> list[sa.Column]:
+def _timestamps() -> list[sa.Column[Any]]:
     return [
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
