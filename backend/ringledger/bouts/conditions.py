@@ -1,4 +1,5 @@
-"""PREIMAGE-SHA-256 crypto-conditions in the DER form the XRPL requires (INTEGRATIONS.md §2).
+"""PREIMAGE-SHA-256 crypto-conditions in the DER form the XRPL requires
+(docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256).
 
 Condition   = A0 25 80 20 <sha256(preimage)> 81 01 <len(preimage)>
 Fulfillment = A0 22 80 20 <preimage>

@@ -8,7 +8,8 @@ from ringledger.bouts.records import EscrowRow
 from ringledger.core.xrpl_models import EscrowCancel, EscrowCreate, EscrowFinish
 
 # rippled EscrowFinish::calculateBaseFee: a finish with a fulfillment costs
-# base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself (INTEGRATIONS.md §1).
+# base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself
+# (docs/xrpl-and-xaman.md#escrows-on-the-xrp-ledger).
 _FULFILLMENT_FEE_UNITS = 33
 
 

@@ -1,4 +1,4 @@
-"""Runtime configuration, read once from the environment (OPERATIONS.md)."""
+"""Runtime configuration, read once from the environment (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -51,50 +51,156 @@ def split_list(value: str) -> list[str]:
 
 
 class Settings(BaseSettings):
-    """Every variable of OPERATIONS.md plus a few operational knobs, with local defaults."""
+    """Every setting of the service, with local defaults (docs/configuration.md is made from
+    this class: `python scripts/configuration_doc.py`)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=True)
 
-    RINGLEDGER_ENV: Literal["local", "test", "production"] = "local"
-    DATABASE_URL: str | None = None
-    RINGLEDGER_DATA_DIR: Path = Path(".ringledger")
-    JWT_SECRET_KEY: SecretStr | None = None
-    JWT_EXPIRES_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
-    RINGLEDGER_PREIMAGE_KEY: SecretStr | None = None
-    XAMAN_MODE: Literal["stub", "api"] = "stub"
-    XAMAN_API_KEY: SecretStr | None = None
-    XAMAN_API_SECRET: SecretStr | None = None
-    XAMAN_API_BASE_URL: str = "https://xumm.app"
-    XAMAN_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=120)
-    XAMAN_PAYLOAD_EXPIRE_MINUTES: int = Field(default=240, ge=1, le=7 * 24 * 60)
-    XRPL_MODE: Literal["stub", "rpc"] = "stub"
-    XRPL_RPC_URL: str = "https://s.altnet.rippletest.net:51234/"
-    XRPL_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=120)
-    XRPL_NETWORK: str = "TESTNET"
-    XRPL_BASE_FEE_DROPS: int = Field(default=10, ge=1, le=1_000_000)
-    RINGLEDGER_MIN_SIGNING_WINDOW: Duration = timedelta(minutes=15)
-    RINGLEDGER_LOGIN_WINDOW: Duration = timedelta(minutes=15)
-    RINGLEDGER_LOGIN_MAX_FAILURES_PER_EMAIL: int = Field(default=5, ge=1)
-    RINGLEDGER_LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(default=100, ge=1)
-    # Each registration costs an argon2 hash: at most this many per client address and hour.
-    RINGLEDGER_REGISTER_MAX_PER_CLIENT: int = Field(default=30, ge=1)
-    # Proxies whose X-Forwarded-For names the client (IP addresses or networks, comma-separated).
-    # None by default: the client is the TCP peer, whatever a header says.
-    RINGLEDGER_TRUSTED_PROXIES: Annotated[str, AfterValidator(_check_networks)] = ""
-    # `serve` refuses the stub modes (which trust clients' evidence) on any address but
-    # loopback unless this says the operator means it (a shared demo, a test cluster).
-    RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK: bool = False
-    RINGLEDGER_IDEMPOTENCY_RETENTION: Duration = timedelta(hours=24)
-    RINGLEDGER_IDEMPOTENCY_WAIT: Duration = timedelta(seconds=5)
-    RINGLEDGER_DB_POOL_SIZE: int = Field(default=10, ge=1, le=100)
-    RINGLEDGER_WEB_DIR: Path = Path("frontend/dist")
-    RINGLEDGER_LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
-    RINGLEDGER_LOG_LEVEL: str = "INFO"
-    # A rollback pins the schema to the last accepted revision: start-up then neither migrates
-    # past it nor refuses it, and /readyz reports ready at it (docs/operations-runbook.md).
-    RINGLEDGER_SCHEMA_REVISION: str = Field(default="head", pattern=r"^[A-Za-z0-9_]{1,32}$")
-    # "fast" argon2 parameters exist only so test suites can create thousands of accounts.
-    RINGLEDGER_PASSWORD_HASHING: Literal["strong", "fast"] = "strong"  # noqa: S105
+    RINGLEDGER_ENV: Literal["local", "test", "production"] = Field(
+        default="local",
+        description="`production` refuses to start with any unsafe setting (`ringledger "
+        "check-config` lists them); "
+        "`local` and `test` allow the stand-ins and generate local keys.",
+    )
+    DATABASE_URL: str | None = Field(
+        default=None,
+        description="PostgreSQL, e.g. `postgresql://ringledger@db.internal/ringledger`. Unset: an "
+        "embedded PostgreSQL in the data dir (local runs only).",
+    )
+    RINGLEDGER_DATA_DIR: Path = Field(
+        default=Path(".ringledger"),
+        description="The embedded database and, outside production, the generated keys.",
+    )
+    JWT_SECRET_KEY: SecretStr | None = Field(
+        default=None,
+        description="Signs access tokens. Unset outside production: generated once into the "
+        "data dir.",
+    )
+    JWT_EXPIRES_MINUTES: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="Lifetime of an access token."
+    )
+    RINGLEDGER_PREIMAGE_KEY: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys that encrypt the bonus preimages at rest: the "
+        "first encrypts, all decrypt (`ringledger rotate-preimage-key`). Unset outside "
+        "production: generated once into the data dir.",
+    )
+    XAMAN_MODE: Literal["stub", "api"] = Field(
+        default="stub",
+        description="`api` creates real sign requests at Xaman; `stub` is a local stand-in "
+        "for development and CI.",
+    )
+    XAMAN_API_KEY: SecretStr | None = Field(
+        default=None, description="The Xaman application's API key (`XAMAN_MODE=api`)."
+    )
+    XAMAN_API_SECRET: SecretStr | None = Field(
+        default=None,
+        description="The Xaman application's API secret; also verifies webhook signatures.",
+    )
+    XAMAN_API_BASE_URL: str = Field(
+        default="https://xumm.app", description="Where Xaman's platform API is."
+    )
+    XAMAN_TIMEOUT_SECONDS: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of one call to Xaman."
+    )
+    XAMAN_PAYLOAD_EXPIRE_MINUTES: int = Field(
+        default=240,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Lifetime of a sign request, capped at the time left before FinishAfter.",
+    )
+    XRPL_MODE: Literal["stub", "rpc"] = Field(
+        default="stub",
+        description="`rpc` verifies every confirm against an XRPL node; `stub` trusts the "
+        "evidence in the confirm's body (development and CI only).",
+    )
+    XRPL_RPC_URL: str = Field(
+        default="https://s.altnet.rippletest.net:51234/",
+        description="The XRPL node's JSON-RPC endpoint (default: a public Testnet node). Its "
+        "`server_info` network is checked at start-up, by `/readyz`, and before its first "
+        "answer is trusted.",
+    )
+    XRPL_TIMEOUT_SECONDS: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of one call to the XRPL node."
+    )
+    XRPL_NETWORK: str = Field(
+        default="TESTNET",
+        description="`MAINNET`, `TESTNET` or `DEVNET`: the network sign requests are forced "
+        "to, a signed request must report, and (rpc) the node must follow.",
+    )
+    XRPL_BASE_FEE_DROPS: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Base of the explicit fee of a finish with fulfillment (10 gives 350 drops).",
+    )
+    RINGLEDGER_MIN_SIGNING_WINDOW: Duration = Field(
+        default=timedelta(minutes=15),
+        description="FinishAfter must be at least this far ahead to create a bout or prepare "
+        "its escrows.",
+    )
+    RINGLEDGER_LOGIN_WINDOW: Duration = Field(
+        default=timedelta(minutes=15), description="Window of the failed-login throttle."
+    )
+    RINGLEDGER_LOGIN_MAX_FAILURES_PER_EMAIL: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins per e-mail in the window; then `429` with `Retry-After`.",
+    )
+    RINGLEDGER_LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(
+        default=100, ge=1, description="Failed logins per client address in the window."
+    )
+    RINGLEDGER_REGISTER_MAX_PER_CLIENT: int = Field(
+        default=30,
+        ge=1,
+        description="Registrations per client address and hour (each costs an argon2 hash); "
+        "then `429` with `Retry-After`.",
+    )
+    RINGLEDGER_TRUSTED_PROXIES: Annotated[str, AfterValidator(_check_networks)] = Field(
+        default="",
+        description="IP addresses or networks (comma-separated) whose `X-Forwarded-For` names "
+        "the client. Empty: the client is the TCP peer, whatever a header says.",
+    )
+    RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK: bool = Field(
+        default=False,
+        description="`serve` refuses the stub modes (which trust clients' evidence) on any "
+        "address but loopback unless this (or `--allow-stub-modes-on-network`) says the "
+        "operator means it.",
+    )
+    RINGLEDGER_IDEMPOTENCY_RETENTION: Duration = Field(
+        default=timedelta(hours=24),
+        description="Stored confirm outcomes are kept at least this long "
+        "(`ringledger purge-idempotency`).",
+    )
+    RINGLEDGER_IDEMPOTENCY_WAIT: Duration = Field(
+        default=timedelta(seconds=5),
+        description="How long a duplicate waits for an in-flight original before `409 "
+        "idempotency_in_flight`; it also bounds every other lock wait.",
+    )
+    RINGLEDGER_DB_POOL_SIZE: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Database connections per API process, all opened at start-up.",
+    )
+    RINGLEDGER_WEB_DIR: Path = Field(
+        default=Path("frontend/dist"), description="The built web console."
+    )
+    RINGLEDGER_LOG_FORMAT: Literal["auto", "json", "text"] = Field(
+        default="auto", description="`auto`: JSON in production, readable text otherwise."
+    )
+    RINGLEDGER_LOG_LEVEL: str = Field(default="INFO", description="Python logging level.")
+    RINGLEDGER_SCHEMA_REVISION: str = Field(
+        default="head",
+        pattern=r"^[A-Za-z0-9_]{1,32}$",
+        description="Pins the schema after a rollback: start-up neither migrates past it nor "
+        "refuses it, and `/readyz` reports ready at it (docs/operations-runbook.md).",
+    )
+    RINGLEDGER_PASSWORD_HASHING: Literal["strong", "fast"] = Field(
+        default="strong",
+        description="`fast` argon2 parameters exist only so test suites can create thousands "
+        "of accounts.",
+    )
 
     @property
     def is_production(self) -> bool:

@@ -92,7 +92,7 @@ async def unhandled_error(_: Request, error: Exception) -> JSONResponse:
 def _unauthenticated(request: Request) -> JSONResponse | None:
     """The 401 a route that needs a token owes a caller without a valid one.
 
-    FastAPI decodes and validates the body before any dependency runs; API.md's order is 401
+    FastAPI decodes and validates the body before any dependency runs; docs/api.md's order is 401
     first, so a malformed body from an anonymous caller must still be answered 401.
     """
     from ringledger.core.deps import BearerGate, bearer_claims

@@ -1,4 +1,4 @@
-"""Idempotency-Key handling shared by both confirms (PRODUCT.md "Idempotency").
+"""Idempotency-Key handling shared by both confirms (docs/api.md#idempotency).
 
 The key row is inserted in the request's own transaction with `ON CONFLICT DO NOTHING`. A second
 request with the same key blocks on PostgreSQL's unique index until the first transaction ends:

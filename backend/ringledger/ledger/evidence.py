@@ -1,4 +1,5 @@
-"""Judging ledger evidence: result classes, fields and timing (PRODUCT.md, INTEGRATIONS.md §3).
+"""Judging ledger evidence: result classes, fields and timing
+(docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
 
 Pure functions: they take what the ledger says and what was prepared, and return the failure
 (code + reason) or None. Shared by the stub and the JSON-RPC verifier.
@@ -12,7 +13,7 @@ from enum import StrEnum
 
 from ringledger.ledger.interface import LedgerTx
 
-# Words a stub "ledger answer" uses to say the promoter declined in the wallet (API.md).
+# Words a stub "ledger answer" uses to say the promoter declined in the wallet (docs/api.md#errors).
 DECLINED_RESULTS = frozenset(
     {"declined", "signing_declined", "user_declined", "cancelled", "canceled"}
 )
@@ -74,7 +75,8 @@ def same_hex(left: str | None, right: str | None) -> bool:
 
 
 def result_failure(tx: LedgerTx) -> Failure | None:
-    """Classify the result in API.md's order: declined, not validated, tec/tem, anything else."""
+    """Classify the result in the order docs/api.md gives: declined, not validated, tec/tem,
+    anything else."""
     result = (tx.engine_result or "").strip()
     if result.lower() in DECLINED_RESULTS:
         return Failure(FailureCode.SIGNING_DECLINED, "The promoter declined to sign.")

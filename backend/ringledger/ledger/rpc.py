@@ -1,4 +1,5 @@
-"""XRPL_MODE=rpc: ask an XRPL node what it validated, through JSON-RPC `tx` (INTEGRATIONS.md §3).
+"""XRPL_MODE=rpc: ask an XRPL node what it validated, through JSON-RPC `tx`
+(docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
 
 The verifier only reports what the node says; classification and matching live in
 `ringledger.ledger.evidence`. An unreachable node, a timeout or an answer that is not a `tx`

@@ -24,7 +24,8 @@ class SignatureInvalid(NotAuthenticated):
 def authenticate(
     *, secret: str | None, timestamp: str | None, signature: str | None, body: bytes
 ) -> None:
-    """401 unless Xaman signed exactly these bytes recently (INTEGRATIONS.md §4)."""
+    """401 unless Xaman signed exactly these bytes recently
+    (docs/xrpl-and-xaman.md#the-webhook-and-its-signature)."""
     if not secret or not verify_webhook_signature(
         secret=secret, timestamp=timestamp, signature=signature, body=body
     ):

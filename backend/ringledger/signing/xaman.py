@@ -1,4 +1,5 @@
-"""XAMAN_MODE=api: sign requests through Xaman's platform API (INTEGRATIONS.md §4).
+"""XAMAN_MODE=api: sign requests through Xaman's platform API
+(docs/xrpl-and-xaman.md#xaman-platform-api).
 
 One `httpx.AsyncClient` per process carries the credentials as headers; they never appear in an
 error detail. Every failure of Xaman (transport, timeout, 4xx/5xx, 429, an answer we cannot read)
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 PLATFORM_PATH = "/api/v1/platform/"
 WEBHOOK_TIMESTAMP_HEADER = "x-xumm-request-timestamp"
 WEBHOOK_SIGNATURE_HEADER = "x-xumm-request-signature"
-# Xaman re-signs every webhook retry, so a genuine delivery is always fresh (INTEGRATIONS.md §4).
+# Xaman re-signs every webhook retry, so a genuine delivery is always fresh
+# (docs/xrpl-and-xaman.md#the-webhook-and-its-signature).
 WEBHOOK_MAX_AGE_SECONDS = 600
 WEBHOOK_MAX_AHEAD_SECONDS = 60
 CANCEL_REASONS = frozenset(
@@ -131,7 +133,8 @@ class XamanSigning:
     async def status(
         self, *, payload_id: str, observed_status: str | None, observed_tx_hash: str | None
     ) -> PayloadOutcome:
-        """GET /payload/{uuid} classified per INTEGRATIONS.md §4; `observed_*` are ignored."""
+        """GET /payload/{uuid}, classified as docs/xrpl-and-xaman.md#read-a-payload-get-payloaduuid
+        says; `observed_*` are ignored."""
         answer = await self._request(
             "status", "GET", _payload_path(payload_id), not_found_is_answer=True
         )
@@ -340,7 +343,8 @@ def _expiry(answer: Any) -> datetime | None:
 
 
 def _classify(answer: Any, network: str) -> PayloadOutcome:
-    """INTEGRATIONS.md §4: signed, then declined, then expired, else open; gone is unknown."""
+    """Signed, then declined, then expired, else open; gone is unknown
+    (docs/xrpl-and-xaman.md#read-a-payload-get-payloaduuid)."""
     if not _get(answer, "meta.exists", bool):
         return PayloadOutcome(
             status=SigningStatus.UNKNOWN, reason="Xaman reports that this payload does not exist"

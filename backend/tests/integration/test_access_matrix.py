@@ -1,7 +1,7 @@
 """Who may call what: every route of the OpenAPI document × six roles, from one table.
 
 The roles are seen from one draft bout: its promoter and one of its fighters, a promoter and a
-fighter who have nothing to do with it, an admin, and a caller without a token. API.md fixes
+fighter who have nothing to do with it, an admin, and a caller without a token. docs/api.md fixes
 the order of refusals: no token → 401, a role that may never call the route → 403, a bout the
 caller may not see → 404 `bout_not_found` (exactly as if it did not exist), then the rest.
 """

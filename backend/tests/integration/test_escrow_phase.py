@@ -1,4 +1,4 @@
-"""Escrow creation: prepare, signing reconcile, confirm (API.md "Escrow creation")."""
+"""Escrow creation: prepare, signing reconcile, confirm (docs/api.md#routes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The error contract of API.md: shapes and codes, request ids, limits, health, OpenAPI."""
+"""The error contract of docs/api.md: shapes and codes, request ids, limits, health, OpenAPI."""
 
 from __future__ import annotations
 

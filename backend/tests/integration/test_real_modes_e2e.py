@@ -42,7 +42,7 @@ WALLET_FEE_DROPS = "12"
 LEDGER_GRACE = 20
 # The loser's bonus is locked with a ticket: its OfferSequence must become the ticket number.
 TICKET = 4_242
-# PREIMAGE-SHA-256 of 32 zero bytes (INTEGRATIONS.md §2): a valid condition, not the platform's.
+# PREIMAGE-SHA-256 of 32 zero bytes (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256): a valid condition, not the platform's.
 STRANGE_CONDITION = "A025802066687AADF862BD776C8FC18B8E9F8E20089714856EE233B3902A591D0D5F2925810120"
 STRANGE_FULFILLMENT = "A0228020" + "00" * 32
 

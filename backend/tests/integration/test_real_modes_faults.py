@@ -1,7 +1,7 @@
 """Every outside fault, seen through the HTTP API in the real modes (Xaman API, XRPL JSON-RPC).
 
 Xaman and the XRPL node are the wire-faithful local servers. Each fault must map to the answer
-the contract names (docs/xaman-signing-contract.md, API.md, INTEGRATIONS.md §3–§4), leave every
+the contract names (docs/xaman-signing-contract.md, docs/api.md, docs/xrpl-and-xaman.md), leave every
 status where it was and never surface as a 5xx other than 502.
 """
 
@@ -45,7 +45,7 @@ SLOW_ANSWER_SECONDS = 5.0
 CLOSE_TIME_RESOLUTION = 10
 # Xaman answers 401 (error 813) once the key we send is not one it knows.
 WRONG_CREDENTIALS = "wrong_credentials"
-# PREIMAGE-SHA-256 of 32 zero bytes (INTEGRATIONS.md §2): well-formed, but not the platform's.
+# PREIMAGE-SHA-256 of 32 zero bytes (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256): well-formed, but not the platform's.
 STRANGE_CONDITION = "A025802066687AADF862BD776C8FC18B8E9F8E20089714856EE233B3902A591D0D5F2925810120"
 STRANGE_FULFILLMENT = "A0228020" + "00" * 32
 # Markers in the tables below, resolved against the transaction they change.

@@ -1,4 +1,4 @@
-"""RpcLedgerVerifier against a local XRPL node stand-in over real JSON-RPC (INTEGRATIONS.md §3)."""
+"""RpcLedgerVerifier against a local XRPL node stand-in over real JSON-RPC (docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.support.xrpl import new_address
 
 pytestmark = [pytest.mark.anyio, pytest.mark.no_db]
 
-# PREIMAGE-SHA-256 of 32 zero bytes (INTEGRATIONS.md §2), in lower case to see it upper-cased.
+# PREIMAGE-SHA-256 of 32 zero bytes (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256), in lower case to see it upper-cased.
 CONDITION = "a025802066687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925810120"
 FULFILLMENT = "a0228020" + "00" * 32
 CLOSE_TIME = 857_000_010

@@ -1,4 +1,4 @@
-"""XamanSigning against a local Xaman stand-in over real HTTP (INTEGRATIONS.md §4)."""
+"""XamanSigning against a local Xaman stand-in over real HTTP (docs/xrpl-and-xaman.md#xaman-platform-api)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A local stand-in for an XRPL node's JSON-RPC `tx` method on a real socket (INTEGRATIONS.md §3).
+"""A local stand-in for an XRPL node's JSON-RPC `tx` method on a real socket
+(docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
 
 Tests register transactions by hash and choose how the node describes them: validated or not,
 the engine result, close time and ledger index, api_version 2 (`tx_json` + `meta`) or the
@@ -52,7 +53,7 @@ class LedgerRecord:
     close_time: int | None = None
     ledger_index: int | None = None
     shape: Shape = "v2"
-    # Some servers repeat `date` and `ledger_index` inside tx_json (INTEGRATIONS.md §3).
+    # Some servers repeat `date` and `ledger_index` inside tx_json (docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
     date_in_tx_json: bool = False
 
 

@@ -1,4 +1,5 @@
-"""A local stand-in for Xaman's platform API on a real socket (INTEGRATIONS.md §4).
+"""A local stand-in for Xaman's platform API on a real socket
+(docs/xrpl-and-xaman.md#xaman-platform-api).
 
 It answers POST/GET/DELETE /api/v1/platform/payload[/{uuid}] in Xaman's JSON shapes (as in
 Xaman's docs and the fixtures of XRPL-Labs/xumm-sdk-py), keeps payloads in memory with the
@@ -287,7 +288,7 @@ class FakeXaman:
         options = body.get("options") or {}
         if not _valid_options(options):
             return _error(400, 400)
-        # Xaman's default expiry is 240 minutes (INTEGRATIONS.md §4).
+        # Xaman's default expiry is 240 minutes (docs/xrpl-and-xaman.md#xaman-platform-api).
         minutes = options.get("expire") or 240
         now = _now()
         payload = FakePayload(

@@ -1,4 +1,4 @@
-"""PREIMAGE-SHA-256 conditions and fulfillments (INTEGRATIONS.md §2)."""
+"""PREIMAGE-SHA-256 conditions and fulfillments (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Xaman webhook signatures: HMAC-SHA1, first-hyphen key rule, freshness (INTEGRATIONS.md §4)."""
+"""Xaman webhook signatures: HMAC-SHA1, first-hyphen key rule, freshness
+(docs/xrpl-and-xaman.md#the-webhook-and-its-signature)."""
 
 from __future__ import annotations
 
