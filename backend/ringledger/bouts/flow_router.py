@@ -44,7 +44,7 @@ from ringledger.signing.models import SigningPhase
 
 router = APIRouter(prefix="/bouts/{bout_id}", tags=["lifecycle"])
 _PREPARE_ERRORS = errors(401, 403, 404, 409, 422, 502)
-_RECONCILE_ERRORS = errors(400, 401, 403, 404, 422, 502)
+_RECONCILE_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
 _CONFIRM_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
 
 
