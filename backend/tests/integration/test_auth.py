@@ -107,23 +107,30 @@ class TestLogin:
         assert blocked.status_code == 429 and blocked.json()["code"] == "rate_limited"
         assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
 
-    def test_success_clears_only_this_clients_failures(self, api: Api, client: TestClient) -> None:
+    def test_success_clears_only_this_clients_failures(
+        self, api: Api, client: TestClient, database: URL, data_dir: Path
+    ) -> None:
         account = api.register("promoter")
-        for _ in range(4):
-            client.post("/auth/login", json={"email": account.email, "password": "nope"})
-        assert (
-            client.post(
-                "/auth/login", json={"email": account.email, "password": PASSWORD}
-            ).status_code
-            == 200
+        wrong = {"email": account.email, "password": "nope"}
+        right = {"email": account.email, "password": PASSWORD}
+        # Another client address, through an app of its own (the same database).
+        elsewhere = ("198.51.100.7", 50000)
+        other_app = create_asgi(test_settings(database, data_dir))
+        with TestClient(other_app, raise_server_exceptions=False, client=elsewhere) as other:
+            assert other.post("/auth/login", json=wrong).status_code == 401
+        for _ in range(3):
+            assert client.post("/auth/login", json=wrong).status_code == 401
+        assert client.post("/auth/login", json=right).status_code == 200
+        kept = db_state.rows(
+            database, "SELECT client FROM login_failures WHERE email = %s", account.email
         )
+        assert [row["client"] for row in kept] == [elsewhere[0]]
+        # This client's three are gone (otherwise the second of these would be refused)...
         for _ in range(4):
-            assert (
-                client.post(
-                    "/auth/login", json={"email": account.email, "password": "nope"}
-                ).status_code
-                == 401
-            )
+            assert client.post("/auth/login", json=wrong).status_code == 401
+        # ...and the other client's one still counts: five in all.
+        blocked = client.post("/auth/login", json=right)
+        assert (blocked.status_code, blocked.json()["code"]) == (429, "rate_limited")
 
     def test_timing_is_similar(self, api: Api, client: TestClient) -> None:
         account = api.register("promoter")

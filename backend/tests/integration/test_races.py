@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import psycopg
 from sqlalchemy.engine import URL
@@ -34,7 +33,8 @@ def test_unique_transaction_hash_race_is_a_409(api: Api, database: URL) -> None:
             target=lambda: answers.append(flow.confirm_create("show_a", tx_hash=shared))
         )
         sender.start()
-        time.sleep(0.5)
+        # Our confirm is queued behind the rival's uncommitted hash before the rival commits.
+        db_state.wait_for_lock_waiters(database, blocked_by=rival.info.backend_pid)
         rival.commit()
         sender.join()
     response = answers[0]

@@ -254,12 +254,16 @@ class TestIdempotencyMismatch:
         # A new intent gets a new key; the runbook's missing key is a 400.
         assert prepared.post("/escrows/confirm", create_evidence(escrow)).status_code == 400
 
-    def test_a_stored_failure_replays_too(self, prepared: Flow) -> None:
+    def test_a_stored_failure_replays_too(self, database: URL, prepared: Flow) -> None:
         body = create_evidence(prepared.escrow("show_b"), validated=False)
         failed = prepared.post("/escrows/confirm", body, key="drill-key-2")
+        audited = db_state.audit(database, prepared.id)
         replay = prepared.post("/escrows/confirm", body, key="drill-key-2")
         assert (failed.status_code, replay.status_code) == (422, 422)
         assert replay.content == failed.content
+        # Answered from the store, not refused a second time: the same 422 would look alike.
+        assert replay.headers.get("Idempotent-Replayed") == "true"
+        assert db_state.audit(database, prepared.id) == audited
 
 
 class TestStateConflict:

@@ -163,7 +163,7 @@ class TestUnderTheBoutLock:
             confirm.execute("SELECT 1 FROM bouts WHERE id = %s FOR UPDATE", (draft.id,))
             withdrawal = threading.Thread(target=lambda: answers.append(draft.post("/withdraw")))
             withdrawal.start()
-            db_state.wait_for_lock_waiters(database)
+            db_state.wait_for_lock_waiters(database, blocked_by=confirm.info.backend_pid)
             confirm.execute(
                 "UPDATE escrows SET status = 'created', offer_sequence = 7, create_tx_hash = %s"
                 " WHERE id = %s",

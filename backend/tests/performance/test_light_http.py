@@ -163,6 +163,16 @@ async def _answer(writer: asyncio.StreamWriter, body: bytes) -> None:
     await writer.drain()
 
 
+async def _until_server_closed(http: HttpConnection) -> None:
+    """Return once the connection has read the server's FIN (its stream is at its end)."""
+    reader = http._reader
+    assert reader is not None, "no connection is open"
+    async with asyncio.timeout(5):
+        # A StreamReader has no event for its end: look again after each short turn of the loop.
+        while not reader.at_eof():  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
 def test_one_connection_carries_many_requests() -> None:
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while head := await _next_head(reader):
@@ -192,7 +202,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_writing() 
         server, url = await _serve(handler)
         async with server, HttpConnection(url) as http:
             await http.request("GET", "/a")
-            await asyncio.sleep(0.05)  # the FIN arrives while the connection is idle
+            await _until_server_closed(http)  # the FIN arrives while the connection is idle
             await http.request("GET", "/b")
             assert http.connects == 2
 

@@ -40,20 +40,34 @@ def bout_status(database: URL, bout_id: str) -> str:
     return str(rows(database, "SELECT status FROM bouts WHERE id = %s", bout_id)[0]["status"])
 
 
-def wait_for_lock_waiters(database: URL, count: int = 1, *, timeout: float = 15.0) -> None:
-    """Return once `count` sessions of this database are waiting on a lock (pg_stat_activity).
+def wait_for_lock_waiters(
+    database: URL, count: int = 1, *, blocked_by: int | None = None, timeout: float = 15.0
+) -> None:
+    """Return once `count` sessions of this database are waiting on a lock (pg_stat_activity);
+    with `blocked_by` (a backend's pid), only sessions that this backend holds up count.
 
     Tests that must order concurrent requests observe the blocked backend instead of sleeping
-    and hoping it got there.
+    and hoping it got there; a wait that never happens fails the test, naming every session.
     """
+    waiting = (
+        "SELECT count(*) AS n FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    if blocked_by is not None:
+        waiting += " AND %s = ANY(pg_blocking_pids(pid))"
+    params = () if blocked_by is None else (blocked_by,)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = rows(
-            database,
-            "SELECT count(*) AS n FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        if found[0]["n"] >= count:
+        if rows(database, waiting, *params)[0]["n"] >= count:
             return
         time.sleep(0.01)
-    raise AssertionError(f"no {count} session(s) waiting on a lock after {timeout} s")
+    sessions = rows(
+        database,
+        "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid) AS blocked_by,"
+        " left(query, 80) AS query FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    whom = "" if blocked_by is None else f" behind backend {blocked_by}"
+    raise AssertionError(
+        f"no {count} session(s) waiting on a lock{whom} after {timeout} s; sessions: {sessions}"
+    )
