@@ -227,7 +227,8 @@ def _engine_result(result: dict[str, Any], validated: bool) -> str | None:
 
 
 def _close_time(result: dict[str, Any], tx: dict[str, Any]) -> int | None:
-    """`date` of the ledger holding it; some servers repeat it inside tx_json (INTEGRATIONS §3)."""
+    """`date` of the ledger holding it; some servers repeat it inside tx_json
+    (docs/xrpl-and-xaman.md#the-answer-and-the-fields-the-code-reads)."""
     top = _optional(result, "date", int)
     return top if top is not None else _optional(tx, "date", int)
 
