@@ -3,6 +3,9 @@ operations runbook)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -35,7 +38,6 @@ from ringledger.idempotency.service import (
     ESCROW_CONFIRM,
     KEY_PARAMETER,
     PAYOUT_CONFIRM,
-    Outcome,
     run_once,
 )
 from ringledger.ledger.deps import ledger_of
@@ -53,7 +55,50 @@ def _log_request(body: ReconcileRequest | EscrowConfirmRequest | PayoutConfirmRe
     add_log_fields(escrow_kind=body.escrow_kind.value, payload_id=getattr(body, "payload_id", None))
 
 
-def _replayable(outcome: Outcome, replayed: bool) -> Response:
+# The two phases' prepare and confirm (escrow_phase, payout_phase) take the same arguments; the
+# routes differ in their paths, bodies and answers, which the OpenAPI document shows.
+PhasePrepare = Callable[..., Awaitable[dict[str, Any]]]
+PhaseConfirm = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def _prepare(prepare: PhasePrepare, access: BoutAccess, request: Request) -> Response:
+    async with access.unit.transaction() as tx:
+        prepared = await prepare(
+            tx,
+            bout_id=access.bout_id,
+            actor=access.actor,
+            signing=signing_of(request),
+            settings=settings_of(request),
+        )
+    return json_response(prepared)
+
+
+async def _confirm(
+    operation: str,
+    confirm: PhaseConfirm,
+    access: BoutAccess,
+    body: EscrowConfirmRequest | PayoutConfirmRequest,
+    request: Request,
+) -> Response:
+    """Run the confirm once per Idempotency-Key; a replay is marked as one."""
+    _log_request(body)
+    ledger, settings = ledger_of(request), settings_of(request)
+    outcome, replayed = await run_once(
+        access.unit,
+        operation=operation,
+        bout_id=access.bout_id,
+        key=access.key,
+        request=body.model_dump(mode="json"),
+        stored=access.stored,
+        execute=lambda tx: confirm(
+            tx,
+            bout_id=access.bout_id,
+            request=body,
+            actor=access.actor,
+            ledger=ledger,
+            settings=settings,
+        ),
+    )
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return Response(
         content=outcome.body,
@@ -71,15 +116,7 @@ def _replayable(outcome: Outcome, replayed: bool) -> Response:
 )
 async def prepare_escrows(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowCreates and sign requests for every escrow still planned."""
-    async with access.unit.transaction() as tx:
-        prepared = await escrow_phase.prepare(
-            tx,
-            bout_id=access.bout_id,
-            actor=access.actor,
-            signing=signing_of(request),
-            settings=settings_of(request),
-        )
-    return json_response(prepared)
+    return await _prepare(escrow_phase.prepare, access, request)
 
 
 @router.post(
@@ -106,25 +143,7 @@ async def confirm_escrow(
     access: EscrowConfirmAccess, body: EscrowConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
-    _log_request(body)
-    ledger, settings = ledger_of(request), settings_of(request)
-    outcome, replayed = await run_once(
-        access.unit,
-        operation=ESCROW_CONFIRM,
-        bout_id=access.bout_id,
-        key=access.key,
-        request=body.model_dump(mode="json"),
-        stored=access.stored,
-        execute=lambda tx: escrow_phase.confirm(
-            tx,
-            bout_id=access.bout_id,
-            request=body,
-            actor=access.actor,
-            ledger=ledger,
-            settings=settings,
-        ),
-    )
-    return _replayable(outcome, replayed)
+    return await _confirm(ESCROW_CONFIRM, escrow_phase.confirm, access, body, request)
 
 
 @router.post(
@@ -166,15 +185,7 @@ async def withdraw_bout(access: OwnedBout, request: Request) -> Response:
 )
 async def prepare_payouts(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowFinish/EscrowCancel and sign requests for every escrow still created."""
-    async with access.unit.transaction() as tx:
-        prepared = await payout_phase.prepare(
-            tx,
-            bout_id=access.bout_id,
-            actor=access.actor,
-            signing=signing_of(request),
-            settings=settings_of(request),
-        )
-    return json_response(prepared)
+    return await _prepare(payout_phase.prepare, access, request)
 
 
 @router.post(
@@ -217,22 +228,4 @@ async def confirm_payout(
     access: PayoutConfirmAccess, body: PayoutConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
-    _log_request(body)
-    ledger, settings = ledger_of(request), settings_of(request)
-    outcome, replayed = await run_once(
-        access.unit,
-        operation=PAYOUT_CONFIRM,
-        bout_id=access.bout_id,
-        key=access.key,
-        request=body.model_dump(mode="json"),
-        stored=access.stored,
-        execute=lambda tx: payout_phase.confirm(
-            tx,
-            bout_id=access.bout_id,
-            request=body,
-            actor=access.actor,
-            ledger=ledger,
-            settings=settings,
-        ),
-    )
-    return _replayable(outcome, replayed)
+    return await _confirm(PAYOUT_CONFIRM, payout_phase.confirm, access, body, request)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ringledger.bouts.models import EscrowKind, EscrowStatus, Outcome
-from ringledger.bouts.records import EscrowRow
+from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.ledger.evidence import PayoutAction
 
 FINISH, CANCEL = PayoutAction.FINISH, PayoutAction.CANCEL
@@ -71,3 +71,10 @@ def plan_for(outcome: Outcome) -> PayoutPlan:
 def statuses_of(escrows: Iterable[EscrowRow]) -> dict[EscrowKind, EscrowStatus]:
     """`{kind: status}` of a bout's escrows."""
     return {escrow.kind: escrow.status for escrow in escrows}
+
+
+def refund_pending(bout: BoutRow) -> bool:
+    """A bonus the outcome returns to the promoter is still locked, waiting for CancelAfter."""
+    if bout.outcome is None:
+        return False
+    return plan_for(bout.outcome).refund_pending(statuses_of(bout.escrows))

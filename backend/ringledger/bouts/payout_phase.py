@@ -11,10 +11,9 @@ from ringledger.audit.service import Actor
 from ringledger.bouts import lifecycle, phases, preimages, transactions
 from ringledger.bouts.flow_schemas import PayoutConfirmRequest
 from ringledger.bouts.models import BoutStatus, EscrowStatus
-from ringledger.bouts.outcomes import PayoutPlan, plan_for, statuses_of
+from ringledger.bouts.outcomes import PayoutPlan, plan_for, refund_pending, statuses_of
 from ringledger.bouts.phases import Prepared
 from ringledger.bouts.records import BoutRow, EscrowRow
-from ringledger.bouts.views import refund_pending
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
 from ringledger.core.timeutil import from_ripple, iso_utc

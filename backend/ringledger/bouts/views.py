@@ -11,18 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from ringledger.bouts import queries
-from ringledger.bouts.outcomes import plan_for, statuses_of
+from ringledger.bouts.outcomes import refund_pending
 from ringledger.bouts.queries import ViewEscrows
 from ringledger.bouts.records import BoutRow, EscrowRow, LatestSigning
 from ringledger.core.db import Connection
 from ringledger.core.timeutil import iso_utc
-
-
-def refund_pending(bout: BoutRow) -> bool:
-    """A bonus the outcome returns to the promoter is still locked, waiting for CancelAfter."""
-    if bout.outcome is None:
-        return False
-    return plan_for(bout.outcome).refund_pending(statuses_of(bout.escrows))
 
 
 def escrow_view(escrow: EscrowRow, signing: LatestSigning | None) -> dict[str, Any]:
