@@ -309,7 +309,7 @@ _SAVE_BOUT = "UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHE
 def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
     """Store the escrow's status, ledger references and failure as they are now."""
     tx.queue(
-        ("escrow", escrow.id),
+        [("escrow", escrow.id)],
         _SAVE_ESCROW,
         escrow.id,
         escrow.status.value,
@@ -327,7 +327,7 @@ def save_bout(tx: Tx, bout: BoutRow) -> None:
     assert tx.now is not None, "a bout is saved only after lock_bout"
     bout.updated_at = tx.now
     tx.queue(
-        ("bout", bout.id),
+        [("bout", bout.id)],
         _SAVE_BOUT,
         bout.id,
         bout.status.value,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,10 +40,15 @@ _CONFLICTS = (
     asyncpg.UniqueViolationError,
     asyncpg.CheckViolationError,
     asyncpg.ForeignKeyViolationError,
-    asyncpg.exceptions.DeadlockDetectedError,
 )
+# A lock wait that ran out, or that PostgreSQL broke off as a deadlock: transient, retryable.
+_BUSY = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.DeadlockDetectedError)
 _UNREACHABLE_DETAIL = "The database is unreachable; nothing was stored. Retry shortly."
+_BUSY_DETAIL = "The records are busy with another request; nothing was stored. Retry shortly."
+# How long a request waits for a free connection of the pool before 503 database_busy.
+_POOL_WAIT = timedelta(seconds=10)
 
+_Batch: TypeAlias = dict[frozenset[Hashable], tuple[str, tuple[Any, ...]]]
 Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"  # generic only in the type stubs
 """A connection lent by the pool for one unit of work."""
 
@@ -94,10 +99,15 @@ class Tx:
     Row writes (`queue`) and audit rows wait and go out together as one statement — data-modifying
     CTEs — instead of a round trip each: before the next statement the unit runs (so its own
     reads always see them), or just before the commit, with the stored outcome of its
-    Idempotency-Key. A row queued twice is written once, as it was queued last.
+    Idempotency-Key.
+
+    The parts of one statement share one snapshot and none sees another's changes, so a row is
+    never written twice in one statement: the same statement for the same rows queued again
+    replaces the earlier one (the latest state wins), and any other write to a row already
+    queued (an UPDATE of a row queued for INSERT) starts the next statement.
     """
 
-    __slots__ = ("_rows", "audit", "conn", "now", "outcome", "raw")
+    __slots__ = ("_batches", "audit", "conn", "now", "outcome", "raw")
 
     def __init__(self, conn: Pooled) -> None:
         self.raw = conn
@@ -106,13 +116,25 @@ class Tx:
         self.outcome: tuple[int, int, bytes] | None = None
         # The transaction's timestamp (PostgreSQL's now()), once a statement has returned it.
         self.now: datetime | None = None
-        self._rows: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+        # Statements to send in order; each maps the rows it writes to their one write.
+        self._batches: list[_Batch] = [{}]
 
-    def queue(self, row: Hashable, statement: str, *args: Any) -> None:
-        """Write `row` (any key naming it, e.g. its table and id) with `statement`, whose
-        parameters are numbered from $1, together with this unit's other pending writes."""
-        self._rows.pop(row, None)  # re-queued: written in its latest place and state
-        self._rows[row] = (statement, args)
+    def queue(self, rows: Iterable[Hashable], statement: str, *args: Any) -> None:
+        """Write `rows` (names such as `("escrow", id)`) with `statement`, whose parameters are
+        numbered from $1, together with this unit's other pending writes."""
+        names = frozenset(rows)
+        batch = self._batches[-1]
+        queued = batch.get(names)
+        if queued is not None and queued[0] == statement:
+            del batch[names]  # the same write again: it goes out in its latest place and state
+        elif any(names & earlier for earlier in batch):
+            batch = {}
+            self._batches.append(batch)
+        batch[names] = (statement, args)
+
+    def _take_writes(self) -> list[list[tuple[str, tuple[Any, ...]]]]:
+        batches, self._batches = self._batches, [{}]
+        return [list(batch.values()) for batch in batches]
 
     def store_outcome(self, record_id: int, status: int, body: bytes) -> None:
         """Write this answer under the claimed key with the rest of the unit of work."""
@@ -120,9 +142,9 @@ class Tx:
 
     async def send_rows(self) -> None:
         """Write the queued rows now (before a read of this unit's)."""
-        if self._rows:
-            writes, self._rows = list(self._rows.values()), {}
-            await _write(self.raw, writes)
+        if self._batches[0]:
+            for writes in self._take_writes():
+                await _write(self.raw, writes)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -133,7 +155,9 @@ class Tx:
 
     async def flush(self) -> None:
         """Write everything pending — rows, audit rows, the outcome — in one statement."""
-        writes, self._rows = list(self._rows.values()), {}
+        *earlier, writes = self._take_writes()
+        for batch in earlier:
+            await _write(self.raw, batch)
         if self.audit:
             writes.append((_AUDIT_INSERT, _audit_columns(self.audit)))
             self.audit = []
@@ -193,8 +217,9 @@ def _audit_columns(rows: list[AuditRow]) -> tuple[list[Any], ...]:
 async def _write(conn: Pooled, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
     """Run the writes as one statement: alone, or each as a data-modifying CTE of one WITH.
 
-    The parts share one snapshot and none sees another's changes, which is why a row is only
-    ever queued once (`Tx.queue`) and reads are sent after the writes, never beside them.
+    The parts share one snapshot and none sees another's changes, which is why a row is written
+    at most once per statement (`Tx.queue`) and reads are sent after the writes, never beside
+    them.
     """
     if not writes:
         return
@@ -257,14 +282,22 @@ class Unit:
 class Database:
     """An asyncpg pool and the one way to run a unit of work on it."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, pool_wait: timedelta = _POOL_WAIT) -> None:
         self.pool = pool
+        self.pool_wait = pool_wait.total_seconds()
 
     @classmethod
     async def connect(
-        cls, url: URL, *, pool_size: int, lock_timeout: timedelta, min_size: int = 1
+        cls,
+        url: URL,
+        *,
+        pool_size: int,
+        lock_timeout: timedelta,
+        min_size: int = 1,
+        pool_wait: timedelta = _POOL_WAIT,
     ) -> Database:
-        """A pool of up to `pool_size` connections; every lock wait is bounded."""
+        """A pool of up to `pool_size` connections; every lock wait is bounded, and so is the
+        wait for a free connection (`pool_wait`, then 503 database_busy)."""
         milliseconds = max(1, int(lock_timeout.total_seconds() * 1000))
         try:
             pool = await asyncpg.create_pool(
@@ -280,7 +313,7 @@ class Database:
             )
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable("The database is unreachable.") from error
-        return cls(pool)
+        return cls(pool, pool_wait=pool_wait)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -293,7 +326,11 @@ class Database:
         or a lock wait that ran out is a 503 with nothing stored.
         """
         try:
-            conn: Pooled = await self.pool.acquire()
+            conn: Pooled = await self.pool.acquire(timeout=self.pool_wait)
+        except TimeoutError as error:
+            # Every connection is busy (slow outside calls, a burst of logins): a bounded wait,
+            # then a retryable answer instead of a request that hangs.
+            raise DatabaseUnavailable(_BUSY_DETAIL, code="database_busy") from error
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
         try:
@@ -305,11 +342,8 @@ class Database:
                 "Another request changed the same records at the same moment; nothing was "
                 "stored. Re-read the bout and retry."
             ) from error
-        except asyncpg.exceptions.LockNotAvailableError as error:
-            raise DatabaseUnavailable(
-                "The records are busy with another request; nothing was stored. Retry shortly.",
-                code="database_busy",
-            ) from error
+        except _BUSY as error:
+            raise DatabaseUnavailable(_BUSY_DETAIL, code="database_busy") from error
         except _DATABASE_GONE as error:
             raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
         except _TRANSPORT as error:

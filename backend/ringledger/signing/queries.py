@@ -78,7 +78,7 @@ def insert(
     """Store the attempts (status open), with the unit's other writes; their ids, in order."""
     ids = [uuid.uuid4() for _ in attempts]
     tx.queue(
-        ("signing_attempts", *ids),
+        [("signing_attempt", attempt_id) for attempt_id in ids],
         _INSERT,
         ids,
         [a.escrow_id for a in attempts],
@@ -150,7 +150,7 @@ def save(tx: Tx, attempt: AttemptRow) -> None:
     assert tx.now is not None, "an attempt's outcome is recorded only under its bout's lock"
     attempt.updated_at = tx.now
     tx.queue(
-        ("signing_attempt", attempt.id),
+        [("signing_attempt", attempt.id)],
         _SAVE,
         attempt.id,
         attempt.status.value,
