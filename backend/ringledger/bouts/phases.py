@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, queries
+from ringledger.bouts import lifecycle, queries, signing_outcomes
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.evidence_checks import first_failure, record_failure
 from ringledger.bouts.records import BoutRow, EscrowRow
@@ -24,7 +24,12 @@ from ringledger.ledger.evidence import Failure
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
 from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
-from ringledger.signing.interface import SigningService, SigningUnavailable, SignRequest
+from ringledger.signing.interface import (
+    PayloadOutcome,
+    SigningService,
+    SigningUnavailable,
+    SignRequest,
+)
 from ringledger.signing.models import SigningPhase
 from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Draft, Issued
@@ -105,10 +110,31 @@ async def prepare(
         actor=actor,
         action=rules.prepare_action,
     )
-    # The new requests are stored with the unit's audit rows, in one statement before commit.
-    await signing_service.supersede(
-        signing, escrow_ids=[item.escrow.id for item in prepared], earlier=earlier
+    held = await signing_service.supersede(
+        signing,
+        phase=rules.signing_phase,
+        escrow_ids=[item.escrow.id for item in prepared],
+        earlier=earlier,
     )
+    # The bout's rows were read without a row lock, and a request that held the signing lock
+    # before us (a withdrawal), a confirm or a reconcile may have changed them since: check
+    # again under the lock before storing anything.
+    locked = await queries.lock_bout(tx, bout.id)
+    if locked is None:
+        raise BoutNotFound("No such bout.")
+    bout = locked.bout
+    refusal = await _held_by_signer(tx, bout, held, actor) or _changed_since(rules, bout, prepared)
+    if refusal is not None:
+        await signing_service.withdraw_issued(signing, issued)
+        raise lifecycle.reject(
+            tx,
+            bout=bout,
+            actor=actor,
+            action=rules.prepare_action,
+            detail=refusal,
+            details={"payload_ids": [attempt.payload_id for attempt, _ in held]} if held else None,
+        )
+    # The new requests are stored with the unit's audit rows, in one statement before commit.
     signing_service.record_attempts(
         tx, bout_id=bout.id, phase=rules.signing_phase, issued=issued, actor=actor
     )
@@ -123,6 +149,34 @@ async def prepare(
         for item, done in zip(prepared, issued, strict=True)
     ]
     return bout, items
+
+
+async def _held_by_signer(
+    tx: Tx, bout: BoutRow, held: list[tuple[AttemptRow, PayloadOutcome]], actor: Actor
+) -> str | None:
+    """Record what the signer did with the earlier requests they still hold; why that refuses
+    the prepare (two signable requests for one escrow could both reach the ledger)."""
+    if not held:
+        return None
+    for attempt, outcome in held:
+        current, newest = await signing_queries.current(tx.conn, attempt.id)
+        signing_outcomes.record_locked(tx, bout, current, newest, outcome, actor)
+    return (
+        "An earlier sign request of this bout is open in the signer's wallet, or was signed, "
+        "and cannot be withdrawn: decline it there or let it expire (a signed one: reconcile "
+        "it and confirm its transaction), then prepare again. The new requests were withdrawn."
+    )
+
+
+def _changed_since(rules: Rules, bout: BoutRow, prepared: list[Prepared]) -> str | None:
+    """Why the bout, as it is under its lock, no longer allows what was prepared, if it does not."""
+    refusal = rules.prepare_refusal(bout)
+    if refusal is None and all(
+        bout.escrow_by_id(item.escrow.id).status == item.escrow.status for item in prepared
+    ):
+        return None
+    why = refusal or "An escrow of the bout moved on."
+    return f"{why} The bout changed while its sign requests were issued; they were withdrawn."
 
 
 def sign_request_out(request: SignRequest) -> dict[str, Any]:

@@ -353,10 +353,9 @@ async def load_bout_for_signing(tx: Tx, bout_id: uuid.UUID) -> BoutRow | None:
 
     Until the transaction ends, the requests that issue or withdraw the bout's sign requests
     run one at a time (bounded by the lock timeout). The bout and escrows returned may predate
-    a request that held the lock before us; such requests change only sign requests, which the
-    caller reads afterwards, in statements of their own. A confirm or a reconcile does not
-    take this lock: what the bout's rows say is checked again under its row lock wherever it
-    decides anything (`lock_bout`).
+    a request that held the lock before us (a withdrawal moves the bout), and confirms and
+    reconciles do not take this lock at all: the prepare and the withdrawal check the rows
+    again under the bout's row lock (`lock_bout`) before they store anything.
     """
     rows = await tx.conn.fetch(_SIGNING_LOCK_THEN_BOUT, bout_id, f"prepare:{bout_id}")
     if not rows:

@@ -130,14 +130,43 @@ def record_attempts(
 
 
 async def supersede(
-    signing: SigningService, *, escrow_ids: list[uuid.UUID], earlier: list[AttemptRow]
-) -> None:
-    """Withdraw the earlier sign requests of these escrows that are still open (best effort):
-    the ones just issued replace them."""
+    signing: SigningService,
+    *,
+    phase: SigningPhase,
+    escrow_ids: list[uuid.UUID],
+    earlier: list[AttemptRow],
+) -> list[tuple[AttemptRow, PayloadOutcome]]:
+    """Withdraw the earlier sign requests of these escrows that are still open, which the ones
+    just issued replace; the requests of this phase the signer still holds — open in the
+    wallet, so they cannot be withdrawn, or signed meanwhile — with what the signing side said
+    of each. (An open request of the other phase is withdrawn without asking: an escrow's
+    EscrowCreate requests are moot once its payouts are prepared.)
+
+    A failure of the signing side while withdrawing is ignored (the request then expires on its
+    own): only an answer that says the signer holds it counts.
+    """
     wanted = set(escrow_ids)
+    held: list[tuple[AttemptRow, PayloadOutcome]] = []
     for attempt in earlier:
-        if attempt.escrow_id in wanted and attempt.status == SigningStatus.OPEN:
+        if attempt.escrow_id not in wanted or attempt.status != SigningStatus.OPEN:
+            continue
+        if attempt.phase != phase:
             await _withdraw(signing, attempt.payload_id)
+            continue
+        try:
+            outcome = await signing.withdraw(payload_id=attempt.payload_id)
+        except SigningUnavailable:
+            OUTSIDE_CALLS.labels("xaman", "cancel", "ignored_failure").inc()
+            continue
+        if outcome.status in (SigningStatus.OPEN, SigningStatus.SIGNED):
+            held.append((attempt, outcome))
+    return held
+
+
+async def withdraw_issued(signing: SigningService, issued: list[Issued]) -> None:
+    """Withdraw sign requests just issued that will not be stored (best effort)."""
+    for item in issued:
+        await _withdraw(signing, item.request.payload_id)
 
 
 async def _withdraw(signing: SigningService, payload_id: str) -> None:

@@ -174,6 +174,30 @@ class TestUnderTheBoutLock:
         assert answers[0].status_code == 409, answers[0].text
         assert db_state.bout_status(database, draft.id) == "draft"
 
+    def test_a_prepare_queued_behind_a_withdrawal_stores_nothing(
+        self, draft: Flow, database: URL
+    ) -> None:
+        """A prepare waiting for the signing lock a withdrawal holds read the bout as a draft:
+        it checks again under the bout lock, so no sign request outlives the withdrawal."""
+        answers: list[httpx.Response] = []
+        with psycopg.connect(libpq(database)) as withdrawal:
+            withdrawal.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"prepare:{draft.id}",)
+            )
+            prepare = threading.Thread(
+                target=lambda: answers.append(draft.post("/escrows/prepare"))
+            )
+            prepare.start()
+            db_state.wait_for_lock_waiters(database, blocked_by=withdrawal.info.backend_pid)
+            withdrawal.execute("UPDATE bouts SET status = 'withdrawn' WHERE id = %s", (draft.id,))
+            withdrawal.commit()
+            prepare.join()
+        assert answers[0].status_code == 409, answers[0].text
+        assert "withdrawn" in answers[0].json()["detail"]
+        assert attempts(database, draft.id) == []
+        entry = db_state.audit(database, draft.id)[-1]
+        assert (entry["action"], entry["outcome"]) == ("escrows.prepare", "rejected")
+
 
 # --- api mode: Xaman is asked first --------------------------------------------------------------
 
@@ -268,6 +292,34 @@ class TestWithXaman:
         assert db_state.bout_status(database, prepared.id) == "draft"
         status = {row["payload_id"]: row["status"] for row in attempts(database, prepared.id)}
         assert status[ids["show_b"]] == "signed"
+
+    def test_a_new_prepare_refused_while_the_signer_holds_the_earlier_request(
+        self, prepared: Flow, xaman: FakeXaman, database: URL
+    ) -> None:
+        """A request opened in the wallet cannot be withdrawn: a second request for the same
+        escrow would let both EscrowCreates reach the ledger. The new ones are withdrawn."""
+        old = payload_ids(prepared)
+        xaman.open(old["show_a"])
+        known = set(xaman.payloads)
+        response = prepared.post("/escrows/prepare")
+        assert response.status_code == 409, response.text
+        assert response.json()["payload_ids"] == [old["show_a"]]
+        made = [payload for uuid_, payload in xaman.payloads.items() if uuid_ not in known]
+        assert len(made) == 4 and all(payload.cancelled for payload in made)
+        assert len(attempts(database, prepared.id)) == 4  # none of the new ones stored
+        assert payload_ids(prepared) == old
+
+    def test_a_new_prepare_records_an_earlier_request_signed_meanwhile(
+        self, prepared: Flow, xaman: FakeXaman, database: URL
+    ) -> None:
+        old = payload_ids(prepared)
+        txid = tx_hash()
+        xaman.sign(old["bonus_b"], txid=txid)
+        response = prepared.post("/escrows/prepare")
+        assert response.status_code == 409, response.text
+        rows = {row["payload_id"]: row for row in attempts(database, prepared.id)}
+        assert (rows[old["bonus_b"]]["status"], rows[old["bonus_b"]]["tx_hash"]) == ("signed", txid)
+        assert len(rows) == 4
 
     @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.CONNECTION_RESET])
     def test_xaman_down_is_a_502_and_nothing_changes(
