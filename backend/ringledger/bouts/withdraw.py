@@ -65,9 +65,10 @@ async def withdraw(tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: Signing
     # A reconcile or webhook may have recorded a signature while we were asking: check again.
     await _refuse_unless_withdrawable(tx, bout=bout, actor=actor)
     # Read every attempt as it is now first: the writes then go out together with the move.
-    current = [(await signing_queries.current(tx.conn, attempt.id))[0] for attempt, _ in withdrawn]
-    for attempt, (_, answer) in zip(current, withdrawn, strict=True):
-        signing_service.close_withdrawn(tx, attempt, answer)
+    current = [await signing_queries.current(tx.conn, attempt.id) for attempt, _ in withdrawn]
+    for (attempt, newest), (_, answer) in zip(current, withdrawn, strict=True):
+        kind = bout.escrow_by_id(attempt.escrow_id).kind.value
+        signing_service.close_withdrawn(tx, attempt, newest, kind, answer, actor)
     lifecycle.move_bout(
         tx,
         bout=bout,

@@ -197,12 +197,19 @@ def record(
     """Record a new outcome on the attempt, with its audit row; None when nothing changed.
 
     A recorded signed, declined or expired is never overwritten by a later open or unknown
-    (Xaman forgets payloads after a while). Call it with the bout locked, with the attempt as
-    read under the lock (`queries.current`), which also says whether it is the newest.
+    (Xaman forgets payloads after a while), and a recorded signature is final: a later report
+    of another status or another transaction cannot erase it (the transaction may be on the
+    ledger). Call it with the bout locked, with the attempt as read under the lock
+    (`queries.current`), which also says whether it is the newest.
     """
     if attempt.status == outcome.status and attempt.tx_hash == (outcome.tx_hash or attempt.tx_hash):
         return None
     if attempt.status in _SETTLED and outcome.status in _UNSETTLED:
+        return None
+    if attempt.status == SigningStatus.SIGNED and (
+        outcome.status != SigningStatus.SIGNED
+        or (attempt.tx_hash is not None and outcome.tx_hash not in (None, attempt.tx_hash))
+    ):
         return None
     attempt.status = outcome.status
     attempt.tx_hash = outcome.tx_hash or attempt.tx_hash
@@ -265,16 +272,22 @@ async def withdraw_request(
         raise _unavailable(tx, error, attempt=attempt, actor=actor, action=action) from None
 
 
-def close_withdrawn(tx: Tx, attempt: AttemptRow, outcome: PayloadOutcome) -> None:
-    """Record that a still-open attempt was withdrawn with its bout (what the signer last said).
-
-    Call it with the bout locked and the attempt re-read under the lock.
+def close_withdrawn(
+    tx: Tx,
+    attempt: AttemptRow,
+    newest: bool,
+    escrow_kind: str,
+    outcome: PayloadOutcome,
+    actor: Actor,
+) -> None:
+    """Record, with its audit row, that a still-open attempt was withdrawn with its bout (what
+    the signer last said). Call it with the bout locked and the attempt re-read under the lock.
     """
     if attempt.status != SigningStatus.OPEN:
         return  # a reconcile or the webhook recorded its end meanwhile
-    attempt.status = outcome.status
-    attempt.status_reason = (outcome.reason or "")[:500] or None
-    queries.save(tx, attempt)
+    record(
+        tx, attempt=attempt, newest=newest, escrow_kind=escrow_kind, outcome=outcome, actor=actor
+    )
 
 
 def _unavailable(

@@ -60,6 +60,13 @@ class TestWithdraw:
         assert all("withdrawn" in row["status_reason"] for row in rows)
         entry = db_state.audit(database, draft.id)[-1]
         assert set(entry["details"]["withdrawn_sign_requests"]) == issued
+        # Each request's end has its own audit row, as every change of a sign request does.
+        closed = {
+            row["details"]["payload_id"]
+            for row in db_state.audit(database, draft.id)
+            if (row["action"], row["outcome"]) == ("signing.escrow_create.reconcile", "declined")
+        }
+        assert closed == issued
         # The escrows carry no signing failure: nobody declined anything.
         assert {row["failure_code"] for row in db_state.escrows(database, draft.id).values()} == {
             None
@@ -94,6 +101,28 @@ class TestWithdraw:
         # The other sign requests stay open: the bout goes on (confirm, then a no contest).
         statuses = sorted(row["status"] for row in attempts(database, draft.id))
         assert statuses == ["open", "open", "open", "signed"]
+
+    def test_a_recorded_signature_is_final(self, draft: Flow, database: URL) -> None:
+        """A later report that the request was declined cannot erase a signature: the signed
+        EscrowCreate may be on the ledger, and the withdrawal must still be refused."""
+        draft.post("/escrows/prepare")
+        payload_id = draft.escrow("show_b")["signing"]["payload_id"]
+        signed = {
+            "escrow_kind": "show_b",
+            "payload_id": payload_id,
+            "observed_status": "signed",
+            "observed_tx_hash": tx_hash(),
+        }
+        assert draft.post("/escrows/signing/reconcile", signed).status_code == 200
+        for later in (
+            {**signed, "observed_status": "declined", "observed_tx_hash": None},
+            {**signed, "observed_tx_hash": tx_hash()},
+        ):
+            answer = draft.post("/escrows/signing/reconcile", later)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["signing_status"] == "signed"
+            assert answer.json()["tx_hash"] == signed["observed_tx_hash"]
+        assert draft.post("/withdraw").status_code == 409
 
     def test_refused_after_the_draft(self, api: Api, admin: Account) -> None:
         promoter, _, _, bout = api.cast()

@@ -61,6 +61,9 @@ def live_server(
             *arguments,
         ],
         env=environment,
+        # Not the caller's directory: `python -m` puts it first on sys.path, where a checkout's
+        # `ringledger` would shadow the code PYTHONPATH names (the rollback drill's release).
+        cwd=data_dir,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
