@@ -19,7 +19,12 @@ def client_address(connection: HTTPConnection) -> str:
     trusted, so a forged header can neither overflow a column nor dodge the throttle's count.
     """
     host = connection.client.host if connection.client else ""
+    # An IPv6 zone (`fe80::1%eth0`) names a local interface, not a client: without it every
+    # spelling of one address is one client, and the text stays short.
     try:
-        return ipaddress.ip_address(host.strip()).compressed
+        address = ipaddress.ip_address(host.strip().split("%", 1)[0])
     except ValueError:
         return UNKNOWN_CLIENT
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:198.51.100.9 is 198.51.100.9
+    return address.compressed

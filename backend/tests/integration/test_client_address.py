@@ -78,3 +78,13 @@ def test_a_listed_proxy_names_the_client_and_a_bad_name_is_not_stored(
     assert login(proxied, account.email, "wrong", "198.51.100.9").status_code == 401
     blocked = login(proxied, account.email, PASSWORD, "203.0.113.50")
     assert blocked.status_code == 429, blocked.text
+
+
+def test_one_address_is_one_client_however_it_is_spelt(proxied: str, database: URL) -> None:
+    """An IPv6 zone id makes the text as long as the sender likes (a 500 on the 64-character
+    column before), and an IPv4-mapped IPv6 address is the IPv4 client."""
+    account = Api(httpx.Client(base_url=proxied)).register("promoter")
+    assert login(proxied, account.email, "wrong", "fe80::1%" + "a" * 80).status_code == 401
+    assert login(proxied, account.email, "wrong", "fe80::1%eth0").status_code == 401
+    assert login(proxied, account.email, "wrong", "::ffff:198.51.100.9").status_code == 401
+    assert failures(database, account.email) == ["fe80::1", "fe80::1", "198.51.100.9"]
