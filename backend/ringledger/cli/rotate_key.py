@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 import typer
-from cryptography.fernet import Fernet
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from sqlalchemy.engine import URL
 
@@ -19,9 +18,7 @@ from ringledger.core.config import Settings
 
 async def run(settings: Settings, url: URL, *, batch_size: int) -> preimages.Rotation:
     """Every preimage, batch after batch; each batch commits, so a rerun resumes."""
-    raw = settings.RINGLEDGER_PREIMAGE_KEY
-    assert raw is not None
-    primary = Fernet(raw.get_secret_value().split(",")[0].strip())
+    primary = settings.preimage_keys[0]
     tally = preimages.Rotation()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     async with common.database(url, settings) as database:
@@ -57,7 +54,7 @@ def rotate_preimage_key(
     with any key or does not match its escrow's condition (each is listed).
     """
     settings = common.load_settings()
-    if settings.RINGLEDGER_PREIMAGE_KEY is None:
+    if not settings.preimage_key_configured:
         errors.print("[red]RINGLEDGER_PREIMAGE_KEY is not set: there is no key to rotate to[/red]")
         raise typer.Exit(common.EXIT_CONFIG)
     url = common.ready_database(settings)

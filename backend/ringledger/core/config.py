@@ -279,13 +279,23 @@ class Settings(BaseSettings):
             return configured
         return _local_secret(self, "jwt_secret", lambda: secrets.token_urlsafe(48))
 
+    @property
+    def preimage_key_configured(self) -> bool:
+        """RINGLEDGER_PREIMAGE_KEY names at least one key (else a local one is generated)."""
+        return _secret_text(self.RINGLEDGER_PREIMAGE_KEY) is not None
+
     @cached_property
-    def preimage_cipher(self) -> MultiFernet:
-        """Encrypts with the first key, decrypts with any (rotation)."""
+    def preimage_keys(self) -> list[Fernet]:
+        """The preimage keys in order: the first encrypts, any decrypts (rotation)."""
         raw = _secret_text(self.RINGLEDGER_PREIMAGE_KEY)
         if raw is None:
             raw = _local_secret(self, "preimage_key", lambda: Fernet.generate_key().decode())
-        return MultiFernet([Fernet(key.strip()) for key in raw.split(",") if key.strip()])
+        return [Fernet(key.strip()) for key in raw.split(",") if key.strip()]
+
+    @cached_property
+    def preimage_cipher(self) -> MultiFernet:
+        """Encrypts with the first key, decrypts with any (rotation)."""
+        return MultiFernet(self.preimage_keys)
 
 
 def _secret_text(value: SecretStr | None) -> str | None:

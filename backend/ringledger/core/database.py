@@ -48,8 +48,3 @@ def database_url(settings: Settings) -> URL:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
-
-
-def libpq_uri(url: URL) -> str:
-    """The same URL as plain libpq understands it (for psycopg and the CLI tools)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -25,7 +25,7 @@ from fastapi.security.base import SecurityBase
 from fastapi.security.utils import get_authorization_scheme_param
 
 from ringledger.core.config import Settings
-from ringledger.core.db import Database, Tx, Unit
+from ringledger.core.db import Database, Tx
 from ringledger.core.errors import NotAuthenticated
 from ringledger.core.security import PasswordHashing, TokenClaims, TokenIssuer
 from ringledger.core.state import Slot
@@ -75,12 +75,6 @@ class BearerGate(SecurityBase):
         self.scheme_name = "HTTPBearer"
 
 
-async def get_unit(request: Request) -> AsyncIterator[Unit]:
-    """The request's database connection (reads run on it without a transaction)."""
-    async with database_of(request).unit() as unit:
-        yield unit
-
-
 async def get_tx(request: Request) -> AsyncIterator[Tx]:
     """A connection and one transaction on it, committed before the response is sent."""
     async with database_of(request).unit() as unit, unit.transaction() as tx:
@@ -89,5 +83,4 @@ async def get_tx(request: Request) -> AsyncIterator[Tx]:
 
 # scope="function": the connection is released (and the transaction committed) before the
 # response is sent, never after.
-UnitDep = Annotated[Unit, Depends(get_unit, scope="function")]
 TxDep = Annotated[Tx, Depends(get_tx, scope="function")]

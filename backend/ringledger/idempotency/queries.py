@@ -19,7 +19,6 @@ _STORED = """
 SELECT request_hash, response_status, response_body FROM idempotency_keys
 WHERE operation = $1 AND bout_id = $2 AND key = $3
 """
-_STORE = "UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE id = $1"
 _RELEASE = "DELETE FROM idempotency_keys WHERE id = $1"
 _PURGE = "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval"
 _OF_BOUT = """
@@ -57,10 +56,6 @@ async def stored(conn: Connection, *, operation: str, bout_id: uuid.UUID, key: s
     row = await conn.fetchrow(_STORED, operation, bout_id, key)
     assert row is not None, "a key that blocked a claim exists once its transaction committed"
     return Stored(row[0], row[1], row[2])
-
-
-async def store(conn: Connection, *, record_id: int, status: int, body: bytes) -> None:
-    await conn.execute(_STORE, record_id, status, body)
 
 
 async def release(conn: Connection, *, record_id: int) -> None:

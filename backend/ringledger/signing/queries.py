@@ -95,12 +95,7 @@ def insert(
     return ids
 
 
-_FIND = f"""
-SELECT {_ATTEMPT} FROM signing_attempts
-WHERE payload_id = $1 AND escrow_id = $2 AND phase = $3
-"""
 _BY_PAYLOAD = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE payload_id = $1"
-_BY_ID = f"SELECT {_ATTEMPT} FROM signing_attempts WHERE id = $1"
 # `newest`: no later attempt of the same escrow and phase exists (only the newest one speaks
 # for its escrow).
 _CURRENT = f"""
@@ -114,20 +109,8 @@ FROM signing_attempts a WHERE a.id = $1
 """
 
 
-async def find(
-    conn: Connection, *, payload_id: str, escrow_id: uuid.UUID, phase: SigningPhase
-) -> AttemptRow | None:
-    row = await conn.fetchrow(_FIND, payload_id, escrow_id, phase.value)
-    return attempt_of(row) if row is not None else None
-
-
 async def by_payload(conn: Connection, payload_id: str) -> AttemptRow | None:
     row = await conn.fetchrow(_BY_PAYLOAD, payload_id)
-    return attempt_of(row) if row is not None else None
-
-
-async def by_id(conn: Connection, attempt_id: uuid.UUID) -> AttemptRow | None:
-    row = await conn.fetchrow(_BY_ID, attempt_id)
     return attempt_of(row) if row is not None else None
 
 

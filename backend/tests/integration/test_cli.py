@@ -334,6 +334,16 @@ class TestServeOnANetwork:
 
 
 class TestRotatePreimageKey:
+    @pytest.mark.parametrize("blank", ["", "  "])
+    def test_a_blank_key_is_no_key_to_rotate_to(
+        self, database: URL, data_dir: Path, blank: str
+    ) -> None:
+        result = run_cli(
+            environment(database, data_dir, RINGLEDGER_PREIMAGE_KEY=blank), "rotate-preimage-key"
+        )
+        assert result.exit_code == 2, result.output
+        assert "no key to rotate to" in result.stderr
+
     def test_rotates_resumes_and_is_idempotent(
         self, api: Api, database: URL, data_dir: Path, settings: Settings
     ) -> None:
