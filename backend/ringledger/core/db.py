@@ -146,13 +146,6 @@ class Tx:
             for writes in self._take_writes():
                 await _write(self.raw, writes)
 
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """A nested transaction: what fails inside it is undone without ending the unit."""
-        await self.send_rows()
-        async with self.raw.transaction():
-            yield
-
     async def flush(self) -> None:
         """Write everything pending — rows, audit rows, the outcome — in one statement."""
         *earlier, writes = self._take_writes()

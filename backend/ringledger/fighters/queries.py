@@ -16,7 +16,7 @@ class Profile:
 
 
 _PROFILE = "SELECT user_id, display_name, xrpl_address FROM fighter_profiles WHERE user_id = $1"
-# Create or replace; a taken address (another fighter's) inserts and updates nothing.
+# Create or replace; an address another fighter uses violates its unique index.
 _SAVE = """
 INSERT INTO fighter_profiles AS p (user_id, display_name, xrpl_address) VALUES ($1, $2, $3)
 ON CONFLICT (user_id) DO UPDATE SET display_name = EXCLUDED.display_name,
@@ -24,7 +24,6 @@ ON CONFLICT (user_id) DO UPDATE SET display_name = EXCLUDED.display_name,
                                     updated_at = now()
 RETURNING user_id, display_name, xrpl_address
 """
-_ADDRESS_OWNER = "SELECT user_id FROM fighter_profiles WHERE xrpl_address = $1"
 _ALL = """
 SELECT p.user_id, p.display_name, p.xrpl_address, u.email
 FROM fighter_profiles p JOIN users u ON u.id = p.user_id
@@ -39,11 +38,6 @@ WHERE p.user_id = ANY($1::uuid[]) AND u.role = 'fighter'
 async def profile(conn: Connection, user_id: uuid.UUID) -> Profile | None:
     row = await conn.fetchrow(_PROFILE, user_id)
     return Profile(*row) if row is not None else None
-
-
-async def address_owner(conn: Connection, xrpl_address: str) -> uuid.UUID | None:
-    owner: uuid.UUID | None = await conn.fetchval(_ADDRESS_OWNER, xrpl_address)
-    return owner
 
 
 async def save(

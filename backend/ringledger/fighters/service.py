@@ -6,6 +6,8 @@ import uuid
 
 import asyncpg
 
+from ringledger.audit import service as audit
+from ringledger.audit.service import Actor
 from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import Conflict, NotFound
 from ringledger.fighters import queries
@@ -23,17 +25,33 @@ class ProfileNotFound(NotFound):
 async def save_profile(
     tx: Tx, *, user_id: uuid.UUID, display_name: str, xrpl_address: str
 ) -> Profile:
-    """Create or replace the fighter's profile; an address belongs to one fighter only."""
-    owner = await queries.address_owner(tx.conn, xrpl_address)
-    if owner is not None and owner != user_id:
-        raise AddressTaken("Another fighter already uses this XRPL address.")
+    """Create or replace the fighter's profile; an address belongs to one fighter only.
+
+    The address is where the fighter's escrows pay out, so every change of it is an audit row
+    with the address before and after.
+    """
+    previous = await queries.profile(tx.conn, user_id)
     try:
-        async with tx.savepoint():  # a racing fighter's insert is a 409, not a failed unit
-            return await queries.save(
-                tx.conn, user_id=user_id, display_name=display_name, xrpl_address=xrpl_address
-            )
-    except asyncpg.UniqueViolationError as error:
+        saved = await queries.save(
+            tx.conn, user_id=user_id, display_name=display_name, xrpl_address=xrpl_address
+        )
+    except asyncpg.UniqueViolationError as error:  # the unique index on the address
         raise AddressTaken("Another fighter already uses this XRPL address.") from error
+    if previous != saved:
+        audit.record(
+            tx,
+            actor=Actor(user_id=user_id, role="fighter"),
+            action="fighter.save_profile",
+            entity_type="fighter_profile",
+            entity_id=user_id,
+            outcome="applied",
+            details={
+                "display_name": saved.display_name,
+                "xrpl_address": saved.xrpl_address,
+                "previous_xrpl_address": previous.xrpl_address if previous else None,
+            },
+        )
+    return saved
 
 
 async def get_profile(conn: Connection, *, user_id: uuid.UUID) -> Profile:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import URL
 
+from tests.support import db_state
 from tests.support.api import Api
 from tests.support.xrpl import new_address
 
@@ -26,7 +28,7 @@ class TestProfile:
         }
         assert client.get("/fighters/me", headers=fighter.headers).json() == saved.json()
 
-    def test_update(self, api: Api, client: TestClient) -> None:
+    def test_update(self, api: Api, client: TestClient, database: URL) -> None:
         fighter = api.fighter()
         address = new_address()
         response = client.put(
@@ -35,6 +37,16 @@ class TestProfile:
             headers=fighter.headers,
         )
         assert response.json()["xrpl_address"] == address
+        # Where a fighter is paid changed: the audit trail keeps both addresses.
+        rows = db_state.rows(
+            database,
+            "SELECT actor_user_id, details FROM audit_log"
+            " WHERE action = 'fighter.save_profile' AND entity_id = %s ORDER BY id",
+            fighter.user_id,
+        )
+        assert [row["details"]["xrpl_address"] for row in rows] == [fighter.address, address]
+        assert rows[-1]["details"]["previous_xrpl_address"] == fighter.address
+        assert {str(row["actor_user_id"]) for row in rows} == {fighter.user_id}
 
     def test_checksum_is_verified(self, api: Api, client: TestClient) -> None:
         fighter = api.register("fighter")
@@ -57,6 +69,7 @@ class TestProfile:
             headers=second.headers,
         )
         assert response.status_code == 409 and response.json()["code"] == "xrpl_address_taken"
+        assert client.get("/fighters/me", headers=second.headers).status_code == 404
 
     def test_only_fighters(self, api: Api, client: TestClient) -> None:
         promoter = api.register("promoter")
