@@ -185,7 +185,7 @@ WHERE a.status = 'open' AND (a.created_at, a.id) > ($1, $2)
   AND NOT EXISTS (
       SELECT 1 FROM signing_attempts newer
       WHERE newer.escrow_id = a.escrow_id AND newer.phase = a.phase
-        AND newer.created_at > a.created_at
+        AND (newer.created_at, newer.id) > (a.created_at, a.id)
   )
 ORDER BY a.created_at, a.id
 LIMIT $3

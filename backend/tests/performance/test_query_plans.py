@@ -82,7 +82,8 @@ def test_the_statements_are_found() -> None:
         "ringledger.core.db._AUDIT_INSERT",
     ):
         assert expected in names
-    assert len(names) > 60
+    # 60 module-level statements when this was written: far fewer means the discovery broke.
+    assert len(names) >= 55
 
 
 def test_no_statement_scans_a_big_table(database: URL) -> None:
