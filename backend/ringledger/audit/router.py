@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from ringledger.audit import evidence
@@ -10,10 +10,11 @@ from ringledger.audit.schemas import AuditEntryOut, EvidenceOut
 from ringledger.bouts.deps import AdminBout, AuditBout
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.core.deps import settings_of
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 
-router = APIRouter(prefix="/bouts/{bout_id}", tags=["audit"])
+router = api_router(prefix="/bouts/{bout_id}", tags=["audit"])
 
 
 @router.get(

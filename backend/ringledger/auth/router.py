@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from ringledger.auth import service
 from ringledger.auth.deps import AnyCaller
@@ -18,9 +18,10 @@ from ringledger.auth.schemas import (
 from ringledger.auth.service import LoginLimits
 from ringledger.core.client import client_address
 from ringledger.core.deps import TxDep, passwords_of, settings_of, tokens_of
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router(prefix="/auth", tags=["auth"])
 
 
 def user_out(user: UserRow) -> UserOut:

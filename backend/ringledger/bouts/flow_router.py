@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
@@ -32,6 +32,7 @@ from ringledger.bouts.flow_schemas import (
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
 from ringledger.core.deps import settings_of
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 from ringledger.idempotency.service import (
@@ -44,7 +45,7 @@ from ringledger.ledger.deps import ledger_of
 from ringledger.signing.deps import signing_of
 from ringledger.signing.models import SigningPhase
 
-router = APIRouter(prefix="/bouts/{bout_id}", tags=["lifecycle"])
+router = api_router(prefix="/bouts/{bout_id}", tags=["lifecycle"])
 _PREPARE_ERRORS = errors(401, 403, 404, 409, 422, 502)
 _RECONCILE_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
 _CONFIRM_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)

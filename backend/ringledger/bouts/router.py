@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 from starlette.responses import Response
 
 from ringledger.auth.deps import AnyCaller, Promoter
@@ -13,10 +13,11 @@ from ringledger.bouts.deps import VisibleBout
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.schemas import BoutPage, BoutView, CreateBoutRequest
 from ringledger.core.deps import settings_of
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
 
-router = APIRouter(prefix="/bouts", tags=["bouts"])
+router = api_router(prefix="/bouts", tags=["bouts"])
 
 
 @router.post(

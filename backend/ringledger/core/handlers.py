@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringledger.core.context import add_log_fields, request_id_var
 from ringledger.core.errors import NotAuthenticated, RingLedgerError
+from ringledger.core.json_body import BodyRefused
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,24 @@ async def ringledger_error(_: Request, error: Exception) -> JSONResponse:
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    refused = _unauthenticated(request)
-    if refused is not None:
-        return refused
-    errors = [_describe(item) for item in error.errors()]
+    unauthenticated = _unauthenticated(request)
+    if unauthenticated is not None:
+        return unauthenticated
+    cause = error.__cause__  # FastAPI raises it `from` the decoding error
+    if isinstance(cause, BodyRefused):
+        errors = [_refusal(cause)]
+    else:
+        errors = [_describe(item) for item in error.errors()]
     add_log_fields(error_code="validation_error")
     return JSONResponse(
         {"detail": "The request is not valid.", "code": "validation_error", "errors": errors},
         status_code=422,
     )
+
+
+def _refusal(refused: BodyRefused) -> dict[str, str]:
+    field = refused.field.removeprefix("body.")
+    return {"field": field, "message": refused.message, "type": refused.kind}
 
 
 def _describe(item: dict[str, Any]) -> dict[str, str]:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from ringledger.core.deps import LEDGER_READINESS, MIGRATION_HEAD, database_of, settings_of
 from ringledger.core.errors import NotReady, UpstreamUnavailable
+from ringledger.core.json_body import api_router
 from ringledger.core.metrics import exposition
 from ringledger.core.openapi import errors
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 READY_TIMEOUT_SECONDS = 3.0
 
 

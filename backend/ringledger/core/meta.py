@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 
 from ringledger.core.deps import settings_of
+from ringledger.core.json_body import api_router
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 
 
 class Meta(BaseModel):

@@ -19,9 +19,7 @@ MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 access_log = logging.getLogger("ringledger.access")
 log = logging.getLogger(__name__)
-_NUL_ESCAPE = b"\\u0000"
 _TOO_LARGE = "The request body is larger than 64 KiB."
-_NUL_REFUSED = "The request contains a NUL character, which no field accepts."
 
 
 class RequestContextMiddleware:
@@ -54,10 +52,6 @@ class RequestContextMiddleware:
             body = await _read_limited(receive)
             if body is None:
                 await _send_error(send_with_id, 413, "payload_too_large", _TOO_LARGE)
-                return
-            if _NUL_ESCAPE in body:
-                # PostgreSQL text cannot hold NUL; refuse it here, once, for every field.
-                await _send_error(send_with_id, 422, "validation_error", _NUL_REFUSED)
                 return
             await self.fastapi(scope, _replay(body, receive), send_with_id)
         except Exception:
@@ -150,10 +144,7 @@ def _replay(body: bytes, upstream: Receive) -> Receive:
 
 async def _send_error(send: Send, status: int, code: str, detail: str) -> None:
     add_log_fields(error_code=code)
-    payload: dict[str, object] = {"detail": detail, "code": code}
-    if code == "validation_error":
-        payload["errors"] = [{"field": "body", "message": detail, "type": "nul_character"}]
-    body = json.dumps(payload).encode()
+    body = json.dumps({"detail": detail, "code": code}).encode()
     await send(
         {
             "type": "http.response.start",

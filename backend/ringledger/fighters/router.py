@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from ringledger.auth.deps import Fighter, PromoterOrAdmin
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.fighters import service
 from ringledger.fighters.queries import Profile
 from ringledger.fighters.schemas import FighterOut, ProfileIn, ProfileOut
 
-router = APIRouter(prefix="/fighters", tags=["fighters"])
+router = api_router(prefix="/fighters", tags=["fighters"])
 
 
 def profile_out(profile: Profile) -> ProfileOut:

@@ -32,9 +32,10 @@ _PRINTABLE = re.compile(r"[^A-Za-z0-9_]")
 _NOT_FOUND = "txnNotFound"
 _NOT_FOUND_CODE = 29
 # xrpl-py lets each failure surface as its own exception type: the network's (refused, reset,
-# HTTP protocol errors) and the answer's (not JSON, no `result`, a `result` that is no object).
+# HTTP protocol errors) and the answer's (not JSON, no `result`, a `result` that is no object,
+# JSON nested deeper than the standard library's parser can recurse).
 _TRANSPORT_FAILURES = (OSError, httpx.HTTPError)
-_ANSWER_FAILURES = (XRPLException, KeyError, TypeError, ValueError)
+_ANSWER_FAILURES = (XRPLException, KeyError, TypeError, ValueError, RecursionError)
 T = TypeVar("T")
 
 

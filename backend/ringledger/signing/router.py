@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import Header, Request
 from pydantic import BaseModel
 
 from ringledger.core.deps import TxDep, settings_of
+from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.signing import webhook
 from ringledger.signing.deps import recorder_of, signing_of
 from ringledger.signing.webhook import WebhookResult
 
-router = APIRouter(tags=["webhooks"])
+router = api_router(tags=["webhooks"])
 
 
 class WebhookOut(BaseModel):

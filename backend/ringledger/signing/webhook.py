@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any, Literal
 
 from ringledger.audit.service import Actor
+from ringledger.core import json_body
 from ringledger.core.db import Tx
 from ringledger.core.errors import BadRequest, NotAuthenticated
 from ringledger.signing import queries, service
@@ -33,14 +33,19 @@ def authenticate(
 
 
 def payload_id_of(body: bytes) -> str:
-    """The payload uuid the callback is about (meta.payload_uuidv4 or payloadResponse's)."""
+    """The payload uuid the callback is about (meta.payload_uuidv4 or payloadResponse's).
+
+    Read as the request bodies are (`core.json_body`): UTF-8 only and at most 1,024 levels
+    deep, so a signed but absurd callback (nesting deep enough to exhaust the standard
+    library's recursion) is a 400, not a crash.
+    """
     try:
-        document: Any = json.loads(body)
+        document: Any = json_body.parse(body)
         candidate = (document.get("meta") or {}).get("payload_uuidv4") or (
             document.get("payloadResponse") or {}
         ).get("payload_uuidv4")
         return str(uuid.UUID(str(candidate)))
-    except (ValueError, TypeError, AttributeError) as error:
+    except (ValueError, TypeError, AttributeError) as error:  # BodyRefused is a ValueError
         raise BadRequest("The callback names no payload.") from error
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from ringledger.core.config import Settings
 from ringledger.core.metrics import OUTSIDE_CALLS
@@ -243,9 +244,11 @@ def _payload_path(payload_id: str) -> str:
 
 
 def _json_or_none(response: httpx.Response) -> Any:
+    """The answer's JSON, or None. orjson: strict UTF-8 and a bounded nesting depth, so an
+    absurd answer is refused instead of exhausting the standard library's recursion."""
     try:
-        return response.json()
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return None
 
 

@@ -677,6 +677,7 @@ NODE_FAULTS = [
     pytest.param(RippledFault.CONNECTION_RESET, id="reset"),
     pytest.param(RippledFault.HTTP_ERROR, id="503"),
     pytest.param(RippledFault.NO_RESULT, id="no-result"),
+    pytest.param(RippledFault.DEEP_NESTING, id="deep-nesting"),
     pytest.param(RippledFault.WRONG_SHAPE, id="wrong-shape"),
     pytest.param(RippledFault.NODE_BUSY, id="too-busy"),
 ]

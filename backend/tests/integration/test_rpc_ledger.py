@@ -208,6 +208,7 @@ class TestUnavailable:
             (RippledFault.GARBAGE, "invalid_answer"),
             (RippledFault.WRONG_SHAPE, "invalid_answer"),
             (RippledFault.NO_RESULT, "invalid_answer"),
+            (RippledFault.DEEP_NESTING, "invalid_answer"),
             (RippledFault.HTTP_ERROR, "invalid_answer"),
             (RippledFault.NODE_BUSY, "node_error"),
             (RippledFault.SLOW, "timeout"),

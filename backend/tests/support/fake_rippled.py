@@ -23,6 +23,7 @@ from xrpl.models.transactions.transaction import Transaction
 from xrpl.transaction import sign
 from xrpl.wallet import Wallet
 
+from tests.support.fake_xaman import deeply_nested
 from tests.support.local_http import LocalHttpServer, Received, Reply
 
 RIPPLE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -41,6 +42,7 @@ class RippledFault(enum.StrEnum):
     NODE_BUSY = "node_busy"  # a JSON-RPC error other than txnNotFound (tooBusy)
     SLOW = "slow"  # the normal answer, after `slow_seconds`
     CONNECTION_RESET = "connection_reset"  # TCP RST after the request was read
+    DEEP_NESTING = "deep_nesting"  # 200 with valid JSON nested beyond any parser's recursion
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class FakeRippled:
             return Reply(200, b"<html><body>It works!</body></html>", {"Content-Type": "text/html"})
         if fault is RippledFault.HTTP_ERROR:
             return Reply(503, b"Server is overloaded\r\n", {"Content-Type": "text/plain"})
+        if fault is RippledFault.DEEP_NESTING:
+            body = b'{"result":' + deeply_nested() + b"}"
+            return Reply(200, body, {"Content-Type": "application/json"})
         if fault is RippledFault.NO_RESULT:
             return Reply.of_json({"jsonrpc": "2.0", "id": None})
         reply = self._answer(request, fault)

@@ -56,6 +56,7 @@ class Fault(enum.StrEnum):
     MISSING_FIELDS = "missing_fields"  # 200 without the answer's key object
     ILL_TYPED = "ill_typed"  # 200 with a key field of the wrong JSON type
     CONNECTION_RESET = "connection_reset"  # TCP RST after the request was read
+    DEEP_NESTING = "deep_nesting"  # 200 with valid JSON nested beyond any parser's recursion
 
 
 # The object each answer cannot do without (dropped by MISSING_FIELDS), and the field that
@@ -421,12 +422,19 @@ def _response_block(payload: FakePayload) -> dict[str, Any]:
     }
 
 
+def deeply_nested(depth: int = 100_000) -> bytes:
+    """A JSON array `depth` levels deep: valid JSON that exhausts a recursive parser."""
+    return b"[" * depth + b"]" * depth
+
+
 def _spoil(reply: Reply, operation: str, fault: Fault | None, slow_seconds: float) -> Reply:
     """Apply a fault that keeps the request's effect but changes what comes back."""
     if fault is Fault.SLOW:
         return Reply(reply.status, reply.body, reply.headers, delay_seconds=slow_seconds)
     if fault is Fault.INVALID_JSON:
         return Reply(200, reply.body[: len(reply.body) // 2], reply.headers)
+    if fault is Fault.DEEP_NESTING:
+        return Reply(200, deeply_nested(), reply.headers)
     if fault is Fault.MISSING_FIELDS and operation in _KEY_OBJECT:
         document = json.loads(reply.body)
         document.pop(_KEY_OBJECT[operation], None)
