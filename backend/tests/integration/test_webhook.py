@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from ringledger.main import create_asgi
 from tests.conftest import xaman_api_settings
 from tests.support import db_state
 from tests.support.api import Api
-from tests.support.fake_xaman import API_SECRET, FakeXaman, post_webhook
+from tests.support.fake_xaman import API_SECRET, FakeXaman, post_webhook, xaman_signature
 from tests.support.flow import Flow
 
 
@@ -95,11 +97,6 @@ class TestXamanWebhook:
         if spoil == "no-signature":
             response = api_mode.post("/webhooks/xaman", json=document)
         elif spoil == "tampered":
-            import json
-            import time
-
-            from tests.support.fake_xaman import xaman_signature
-
             stamp = str(int(time.time()))
             signed = json.dumps(document, separators=(",", ":")).encode()
             response = api_mode.post(
@@ -178,3 +175,23 @@ def test_overlapping_prepares_leave_one_live_request_per_escrow(
     live = {uuid for uuid, payload in xaman.payloads.items() if not payload.cancelled}
     latest = {escrow["signing"]["payload_id"] for escrow in flow.get().json()["escrows"]}
     assert len(xaman.payloads) == 12 and live == latest
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"meta": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",
+        '{"meta": {"payload_uuidv4": "6e1c3f3a-5d0e-4a7b-9b8f-2b1a7a0c9d11"}}'.encode("utf-16"),
+        b"[1, 2, 3]",
+    ],
+    ids=["nested-beyond-recursion", "utf-16", "not-an-object"],
+)
+def test_a_signed_callback_xaman_never_sends_is_a_400(api_mode: TestClient, body: bytes) -> None:
+    stamp = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "x-xumm-request-timestamp": stamp,
+        "x-xumm-request-signature": xaman_signature(secret=API_SECRET, timestamp=stamp, body=body),
+    }
+    response = api_mode.post("/webhooks/xaman", content=body, headers=headers)
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
