@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from xrpl.core.addresscodec import is_valid_classic_address
 from xrpl.utils import XRPLTimeRangeException
@@ -15,6 +15,7 @@ from ringledger.core.timeutil import to_ripple
 
 FINISH_AFTER_DELAY = timedelta(hours=2)
 CANCEL_AFTER_DELAY = timedelta(days=7)
+_OUT_OF_RANGE = "The event time is outside what the XRP Ledger can represent."
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,16 @@ def schedule_for(event_at: datetime) -> Schedule:
     """FinishAfter = event + 2 h for all four; CancelAfter = event + 7 d for the bonuses."""
     if event_at.tzinfo is None or event_at.utcoffset() is None:
         raise PlanInvalid("event_datetime_utc must carry a timezone (e.g. 2027-03-01T20:00:00Z).")
-    event_at = event_at.replace(microsecond=0)
-    finish_after, cancel_after = event_at + FINISH_AFTER_DELAY, event_at + CANCEL_AFTER_DELAY
+    # Every step can leave Python's date range at its edges (year 1, year 9999, a forged
+    # offset), so all of them are inside the guard. Stored canonically: UTC, whole seconds.
     try:
+        event_at = event_at.astimezone(UTC).replace(microsecond=0)
+        finish_after, cancel_after = event_at + FINISH_AFTER_DELAY, event_at + CANCEL_AFTER_DELAY
         finish_ripple, cancel_ripple = to_ripple(finish_after), to_ripple(cancel_after)
     except (OverflowError, ValueError, XRPLTimeRangeException) as error:
-        raise PlanInvalid("The event time is outside what the XRP Ledger can represent.") from error
+        raise PlanInvalid(_OUT_OF_RANGE) from error
     if finish_ripple < 0 or cancel_ripple > UINT32_MAX:
-        raise PlanInvalid("The event time is outside what the XRP Ledger can represent.")
+        raise PlanInvalid(_OUT_OF_RANGE)
     return Schedule(event_at, finish_after, cancel_after, finish_ripple, cancel_ripple)
 
 

@@ -340,9 +340,10 @@ def _expiry(answer: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise _BadAnswer("expires_at is not an ISO 8601 time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        # An offset at the edge of the calendar cannot be brought to UTC (OverflowError).
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _BadAnswer("expires_at is not an ISO 8601 time in range") from None
 
 
 def _classify(answer: Any, network: str) -> PayloadOutcome:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -26,6 +29,15 @@ def plan_error(response: Any) -> str:
 
 
 class TestCreate:
+    @pytest.mark.parametrize(
+        "event", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+23:59", "2200-01-01T00:00:00Z"]
+    )
+    def test_an_event_time_the_ledger_cannot_hold(self, api: Api, event: str) -> None:
+        promoter, a, b = api.promoter(), api.fighter(), api.fighter()
+        body = api.bout_body(promoter, a, b, event_datetime_utc=event)
+        response = api.client.post("/bouts", json=body, headers=promoter.headers)
+        assert "outside what the XRP Ledger can represent" in plan_error(response)
+
     def test_four_planned_escrows(self, api: Api, settings: Settings) -> None:
         promoter, a, b, bout = api.cast()
         assert bout["status"] == "draft" and bout["winner"] is None
@@ -198,6 +210,50 @@ def promoter_token(api: Api) -> str:
     return api.promoter().token
 
 
+# Times anywhere in Python's range, with any offset a time zone can have.
+TIMES = st.datetimes(
+    min_value=datetime.min,
+    max_value=datetime.max,
+    timezones=st.builds(
+        timezone,
+        st.timedeltas(
+            min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)
+        ),
+    ),
+)
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(), inner)),
+    max_leaves=5,
+)
+
+
+def cursor_of(value: Any) -> str:
+    """A cursor as the service writes one: base64url of JSON, padding stripped."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def list_page(client: TestClient, account: Account, cursor: str) -> Any:
+    return client.get("/bouts", params={"cursor": cursor}, headers=account.headers)
+
+
+def _names_a_keyset(cursor: str) -> bool:
+    """A cursor of an aware time that exists in UTC and a UUID: one the service could issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, last_id = json.loads(raw)
+        moment = datetime.fromisoformat(created_at)
+        uuid.UUID(last_id)
+        return moment.tzinfo is not None and moment.astimezone(UTC) is not None
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def lister(api: Api) -> Account:
+    return api.promoter()
+
+
 class TestVisibility:
     def test_who_sees_a_bout(self, api: Api, client: TestClient, admin: Account) -> None:
         promoter, a, b, bout = api.cast()
@@ -259,6 +315,45 @@ class TestVisibility:
             "/bouts", params={"cursor": "not-ours"}, headers=api.promoter().headers
         )
         assert response.status_code == 400 and response.json()["code"] == "cursor_invalid"
+
+    @pytest.mark.parametrize(
+        "keyset",
+        [
+            ["0001-01-01T00:00:00+23:59", str(uuid.uuid4())],
+            ["9999-12-31T23:59:59-23:59", str(uuid.uuid4())],
+            ["2026-01-01T00:00:00+00:00", 5],
+            [["2026-01-01T00:00:00+00:00"], str(uuid.uuid4())],
+        ],
+        ids=["before-year-1-in-utc", "after-year-9999-in-utc", "id-not-text", "time-not-text"],
+    )
+    def test_a_forged_cursor_is_refused(
+        self, api: Api, client: TestClient, keyset: list[Any]
+    ) -> None:
+        response = list_page(client, api.promoter(), cursor_of(keyset))
+        assert response.status_code == 400 and response.json()["code"] == "cursor_invalid"
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        cursor=st.one_of(
+            st.builds(
+                lambda time, last: cursor_of([time.isoformat(), str(last)]), TIMES, st.uuids()
+            ),
+            st.builds(cursor_of, JSON_VALUES),
+            st.text(max_size=80),
+        )
+    )
+    def test_any_cursor_is_a_page_or_a_400(
+        self, client: TestClient, lister: Account, cursor: str
+    ) -> None:
+        response = list_page(client, lister, cursor)
+        if len(cursor) > 512:  # longer than any cursor the service writes
+            assert response.status_code == 422
+            return
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 400:
+            assert response.json()["code"] == "cursor_invalid"
+        if _names_a_keyset(cursor):
+            assert response.status_code == 200
 
     def test_bad_bout_id(self, api: Api, client: TestClient) -> None:
         response = client.get("/bouts/not-a-uuid", headers=api.promoter().headers)

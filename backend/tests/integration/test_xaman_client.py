@@ -156,6 +156,18 @@ class TestCreate:
         )
         assert request.expires_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
 
+    @pytest.mark.parametrize(
+        "expires_at",
+        ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "tomorrow"],
+        ids=["before-year-1-in-utc", "after-year-9999-in-utc", "not-a-time"],
+    )
+    async def test_an_expiry_outside_the_calendar_is_an_unusable_answer(
+        self, fake: FakeXaman, xaman: XamanSigning, expires_at: str
+    ) -> None:
+        fake.create_extra = {"expires_at": expires_at}
+        with pytest.raises(SigningUnavailable, match="expires_at"):
+            await new_payload(xaman)
+
     async def test_base_url_with_trailing_slash(self, fake: FakeXaman) -> None:
         signing = XamanSigning.from_settings(
             settings_for(fake, XAMAN_API_BASE_URL=fake.base_url + "/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -33,6 +33,40 @@ class TestSchedule:
     def test_beyond_uint32_refused(self) -> None:
         with pytest.raises(PlanInvalid):
             plan.schedule_for(datetime(2136, 2, 1, tzinfo=UTC))
+
+    @pytest.mark.parametrize(
+        "event",
+        [
+            datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+            datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=23, minutes=59))),
+            datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59))),
+        ],
+        ids=["year-9999", "year-1-east", "year-9999-west"],
+    )
+    def test_the_edges_of_the_calendar_are_refused(self, event: datetime) -> None:
+        with pytest.raises(PlanInvalid, match="outside what the XRP Ledger"):
+            plan.schedule_for(event)
+
+    @given(
+        st.datetimes(
+            min_value=datetime.min,
+            max_value=datetime.max,
+            timezones=st.builds(
+                timezone,
+                st.timedeltas(
+                    min_value=-timedelta(hours=23, minutes=59),
+                    max_value=timedelta(hours=23, minutes=59),
+                ),
+            ),
+        )
+    )
+    def test_any_aware_time_is_a_schedule_or_refused(self, event: datetime) -> None:
+        try:
+            schedule = plan.schedule_for(event)
+        except PlanInvalid:
+            return
+        assert 0 <= schedule.finish_after_ripple < schedule.cancel_after_ripple <= 2**32 - 1
+        assert from_ripple(schedule.finish_after_ripple) == schedule.finish_after_at
 
     @given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2100, 1, 1)))
     def test_ripple_round_trip(self, moment: datetime) -> None:
