@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from xrpl.core.addresscodec import is_valid_classic_address
 from xrpl.utils import XRPLTimeRangeException
 
 from ringledger.bouts.errors import PlanInvalid
 from ringledger.bouts.models import MAX_TOTAL_DROPS, EscrowKind
 from ringledger.core.models import UINT32_MAX
 from ringledger.core.timeutil import to_ripple
+from ringledger.core.xrpl_address import is_account_address
 
 FINISH_AFTER_DELAY = timedelta(hours=2)
 CANCEL_AFTER_DELAY = timedelta(days=7)
@@ -86,7 +86,15 @@ def check_parties(
         raise PlanInvalid(f"Fighter {corner} is not a fighter with a saved XRPL address.")
     if fighter_a == fighter_b:
         raise PlanInvalid("The two fighters' XRPL addresses must differ.")
-    if not is_valid_classic_address(promoter_address):
+    for corner, address in (("A", fighter_a), ("B", fighter_b)):
+        # A profile saved before addresses were checked for their length may hold one the
+        # ledger would refuse as a Destination.
+        if not is_account_address(address):
+            raise PlanInvalid(
+                f"Fighter {corner}'s saved XRPL address is not a valid account address; "
+                "the fighter must save their profile again."
+            )
+    if not is_account_address(promoter_address):
         raise PlanInvalid("promoter_xrpl_address is not a valid XRPL classic address.")
     if promoter_address in (fighter_a, fighter_b):
         raise PlanInvalid("The promoter's XRPL address must differ from both fighters'.")

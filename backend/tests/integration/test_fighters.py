@@ -2,12 +2,82 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import URL
 
 from tests.support import db_state
-from tests.support.api import Api
-from tests.support.xrpl import new_address
+from tests.support.api import Account, Api
+from tests.support.xrpl import address_with_payload, new_address
+
+# Found by an attacker: each passes xrpl-py's checksum check, none is a 20-byte account.
+NOT_ACCOUNTS = {
+    "32-byte": "r3WAFJU5x89cKesjwyXvx4eonJiBEKjhs7Lk7eTCeLMqP3kqNf",
+    "21-byte": "rf1JVCvMWzn2MVTuAFRk2D9fVcGzqHpFEf3",
+    "19-byte": "rMSF9Dqrg2dqWMG5ytTxHRVkCUkQ38Uu",
+}
+
+
+def save_address(client: TestClient, fighter: Account, address: str) -> int:
+    response = client.put(
+        "/fighters/me",
+        json={"display_name": "Ada", "xrpl_address": address},
+        headers=fighter.headers,
+    )
+    assert response.status_code in (200, 422), response.text
+    return int(response.status_code)
+
+
+@pytest.fixture
+def lone_fighter(api: Api) -> Account:
+    return api.register("fighter")
+
+
+class TestAddressLength:
+    @pytest.mark.parametrize("address", NOT_ACCOUNTS.values(), ids=NOT_ACCOUNTS.keys())
+    def test_a_checksummed_payload_of_another_length_is_refused(
+        self, client: TestClient, lone_fighter: Account, address: str
+    ) -> None:
+        assert save_address(client, lone_fighter, address) == 422
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(length=st.integers(min_value=0, max_value=40))
+    def test_only_a_20_byte_account_is_an_address(
+        self, client: TestClient, lone_fighter: Account, length: int
+    ) -> None:
+        address = address_with_payload(os.urandom(length))
+        assert save_address(client, lone_fighter, address) == (200 if length == 20 else 422)
+
+    @pytest.mark.parametrize("address", NOT_ACCOUNTS.values(), ids=NOT_ACCOUNTS.keys())
+    def test_a_promoter_address_of_another_length_is_a_plan_error(
+        self, api: Api, client: TestClient, address: str
+    ) -> None:
+        promoter, a, b = api.promoter(), api.fighter(), api.fighter()
+        body = api.bout_body(promoter, a, b, promoter_xrpl_address=address)
+        response = client.post("/bouts", json=body, headers=promoter.headers)
+        assert response.status_code == 422 and response.json()["code"] == "plan_invalid"
+
+    def test_a_stored_address_of_another_length_blocks_the_bout(
+        self, api: Api, client: TestClient, database: URL
+    ) -> None:
+        """A profile saved before the length was checked: the bout is refused before any
+        EscrowCreate names it as the Destination."""
+        promoter, a, b = api.promoter(), api.fighter(), api.fighter()
+        db_state.execute(
+            database,
+            "UPDATE fighter_profiles SET xrpl_address = %s WHERE user_id = %s",
+            NOT_ACCOUNTS["21-byte"],
+            a.user_id,
+        )
+        response = client.post(
+            "/bouts", json=api.bout_body(promoter, a, b), headers=promoter.headers
+        )
+        assert response.status_code == 422 and response.json()["code"] == "plan_invalid"
+        assert "Fighter A's saved XRPL address" in response.json()["detail"]
 
 
 class TestProfile:
