@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, phases, plan, transactions
+from ringledger.bouts import lifecycle, phases, plan, queries, transactions
 from ringledger.bouts.flow_schemas import EscrowConfirmRequest
 from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.phases import Prepared
@@ -137,6 +137,7 @@ class EscrowCreation:
         escrow.offer_sequence = observed.sequence
         escrow.create_tx_hash = claimed.tx_hash
         escrow.failure_code = escrow.failure_reason = None
+        queries.record_move(tx, escrow, tx_hash=claimed.tx_hash, move="create")
         lifecycle.move_escrow(
             tx,
             bout=bout,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -201,3 +202,24 @@ class Escrow(Timestamped, Base):
     failure_reason: Mapped[str | None] = mapped_column(String(500))
 
     bout: Mapped[Bout] = relationship(back_populates="escrows")
+
+
+class LedgerMove(Base):
+    """A validated ledger transaction the service recorded as an escrow's move (its create, its
+    finish or its cancel). The primary key makes the database itself refuse a second move with
+    the same transaction, whichever escrows, bouts or phases two racing confirms are about."""
+
+    __tablename__ = "ledger_moves"
+    __table_args__ = (
+        CheckConstraint("move IN ('create', 'finish', 'cancel')", name="move"),
+        CheckConstraint("tx_hash = upper(tx_hash) AND length(tx_hash) = 64", name="tx_hash"),
+    )
+
+    tx_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    escrow_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("escrows.id"), nullable=False, index=True
+    )
+    move: Mapped[str] = mapped_column(String(8), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

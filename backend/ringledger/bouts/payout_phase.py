@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, phases, preimages, transactions
+from ringledger.bouts import lifecycle, phases, preimages, queries, transactions
 from ringledger.bouts.flow_schemas import PayoutConfirmRequest
 from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.outcomes import PayoutPlan, plan_for, refund_pending, statuses_of
@@ -150,6 +150,7 @@ class Payouts:
         escrow.close_tx_hash = claimed.tx_hash
         escrow.failure_code = escrow.failure_reason = None
         target = EscrowStatus.CANCELLED if action is PayoutAction.CANCEL else EscrowStatus.FINISHED
+        queries.record_move(tx, escrow, tx_hash=claimed.tx_hash, move=action.value)
         lifecycle.move_escrow(
             tx,
             bout=bout,

@@ -198,13 +198,13 @@ async def with_attempt(
 # Under READ COMMITTED a locked row is returned as its latest committed version, even when the
 # lock had to wait, so the escrows are current; the escrows are locked by id, the order in which
 # `ringledger rotate-preimage-key` takes them too. `hash_used`: whether any escrow move already
-# used the transaction hash (one ledger transaction settles one escrow move); now(): the
-# transaction's timestamp, which every row the unit writes carries as updated_at.
+# used the transaction hash (one ledger transaction settles one escrow move: `ledger_moves`,
+# whose primary key also refuses a move recorded by a request this snapshot cannot see yet);
+# now(): the transaction's timestamp, which every row the unit writes carries as updated_at.
 _LOCKED = f"""
 SELECT {", ".join(f"b.{c.strip()}" for c in _BOUT.split(","))},
        {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))},
-       EXISTS (SELECT 1 FROM escrows used WHERE used.create_tx_hash = $2
-                                             OR used.close_tx_hash = $2) AS hash_used,
+       EXISTS (SELECT 1 FROM ledger_moves used WHERE used.tx_hash = $2) AS hash_used,
        now()
 FROM bouts b JOIN escrows e ON e.bout_id = b.id
 WHERE b.id = $1
@@ -319,6 +319,15 @@ def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
         escrow.failure_code,
         escrow.failure_reason,
     )
+
+
+_RECORD_MOVE = "INSERT INTO ledger_moves (tx_hash, escrow_id, move) VALUES ($1, $2, $3)"
+
+
+def record_move(tx: Tx, escrow: EscrowRow, *, tx_hash: str, move: str) -> None:
+    """Record that the ledger transaction `tx_hash` moved the escrow (`create`, `finish` or
+    `cancel`); a transaction that already moved an escrow makes the unit's commit fail."""
+    tx.queue([("ledger_move", tx_hash)], _RECORD_MOVE, tx_hash, escrow.id, move)
 
 
 def save_bout(tx: Tx, bout: BoutRow) -> None:

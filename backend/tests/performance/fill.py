@@ -45,6 +45,7 @@ TABLES = (
     "fighter_profiles",
     "bouts",
     "escrows",
+    "ledger_moves",
     "signing_attempts",
     "audit_log",
     "idempotency_keys",
@@ -418,6 +419,17 @@ SELECT e.escrow_id, e.id, e.kind, e.escrow_status, e.promoter_address,
 FROM fill_escrow e
 """
 
+# Every transaction hash an escrow holds is one recorded move, as the service records them.
+INSERT_MOVES = """
+INSERT INTO ledger_moves (tx_hash, escrow_id, move, recorded_at)
+SELECT create_hash, escrow_id, 'create', t_escrow FROM fill_escrow
+WHERE escrow_status <> 'planned'
+UNION ALL
+SELECT close_hash, escrow_id, CASE escrow_status WHEN 'cancelled' THEN 'cancel' ELSE 'finish' END,
+       CASE escrow_status WHEN 'cancelled' THEN t_refund ELSE t_payout END
+FROM fill_escrow WHERE escrow_status IN ('finished', 'cancelled')
+"""
+
 # Sign requests: one escrow-create request per escrow that was prepared, one payout request per
 # escrow paid out or awaiting its payout; signed where the escrow moved, else open or expired.
 STAGE_SIGNING = """
@@ -562,6 +574,7 @@ HISTORY = (
     ("bouts", INSERT_BOUTS),
     ("stage escrows", STAGE_ESCROWS),
     ("escrows", INSERT_ESCROWS),
+    ("ledger_moves", INSERT_MOVES),
     ("stage signing", STAGE_SIGNING),
     ("signing_attempts", INSERT_SIGNING),
     ("audit_log", INSERT_AUDIT),

@@ -74,6 +74,11 @@ def test_every_bout_is_in_a_state_the_service_allows_and_history_has_its_size(
     assert filled.bout_statuses["closed"] > BOUTS / 2
     per_bout = {table: count / BOUTS for table, count in filled.rows.items()}
     assert per_bout["escrows"] == 4
+    with psycopg.connect(libpq(database)) as conn:
+        [(hashes,)] = conn.execute(
+            "SELECT count(create_tx_hash) + count(close_tx_hash) FROM escrows"
+        ).fetchall()
+    assert filled.rows["ledger_moves"] == hashes  # one recorded move per hash an escrow holds
     assert 6 <= per_bout["signing_attempts"] <= 9
     assert 13 <= per_bout["audit_log"] <= 18
     assert 6 <= per_bout["idempotency_keys"] <= 8.5

@@ -16,6 +16,7 @@ TABLES = (
     "idempotency_keys",
     "audit_log",
     "signing_attempts",
+    "ledger_moves",
     "escrows",
     "bouts",
     "fighter_profiles",
