@@ -6,6 +6,7 @@ import unicodedata
 import uuid
 from typing import Annotated, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 MIN_PASSWORD = 12
@@ -16,15 +17,37 @@ MAX_EMAIL = 254  # RFC 5321's limit on a forward path, and the column's width
 
 
 def normalize_email(value: str) -> str:
-    """How an email is stored and compared: NFKC, then case-folded (`Straße` = `STRASSE`)."""
+    """NFKC, then case-folded (`Straße` = `STRASSE`): the last step of `canonical_email`."""
     folded = unicodedata.normalize("NFKC", value.strip()).casefold()
     return unicodedata.normalize("NFKC", folded)
 
 
+def canonical_email(value: str) -> str:
+    """How an email is stored and compared, everywhere it is typed (registration, login, the
+    operator's commands): email-validator's normalised form — an internationalised domain in
+    Unicode whichever way it was written (`xn--bcher-kva.example` is `bücher.example`) — then
+    `normalize_email`. Text that is not an email is only normalised: at login it then matches
+    no account, which answers as a wrong password does."""
+    try:
+        value = validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass
+    return normalize_email(value)
+
+
+def valid_email(value: str) -> str:
+    """An email address in canonical form; ValueError (email-validator's reason) otherwise."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from None
+    return canonical_email(value)
+
+
 def _normalized_email(value: str) -> str:
-    # The length is checked on the normalised form: case folding can lengthen a string
+    # The length is checked on the canonical form: case folding can lengthen a string
     # ("İ" becomes two code points), and that form is what gets stored and compared.
-    email = normalize_email(value)
+    email = canonical_email(value)
     if len(email) > MAX_EMAIL:
         raise ValueError(f"the email is longer than {MAX_EMAIL} characters once normalised")
     return email

@@ -13,7 +13,7 @@ from ringledger.auth import queries
 from ringledger.auth.errors import CredentialsInvalid, EmailTaken
 from ringledger.auth.models import UserRole
 from ringledger.auth.queries import UserRow
-from ringledger.auth.schemas import normalize_email
+from ringledger.auth.schemas import canonical_email
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
 from ringledger.core.errors import NotAuthenticated, RateLimited
@@ -47,7 +47,7 @@ async def register(
     """Create an account; the unique index decides races between equal emails."""
     user = await queries.insert_user(
         tx.conn,
-        email=normalize_email(email),
+        email=canonical_email(email),
         password_hash=await passwords.hash(password),
         role=role,
     )
@@ -85,7 +85,7 @@ async def authenticate(
 
     A disabled account answers exactly as a wrong password does.
     """
-    email = normalize_email(email)
+    email = canonical_email(email)
     await _refuse_if_login_throttled(tx, email=email, client=client, limits=limits)
     user = await queries.user_by_email(tx.conn, email)
     # Verify even for an unknown email (against a dummy hash) so both answers take as long.
@@ -146,7 +146,7 @@ async def set_disabled(tx: Tx, *, email: str, disabled: bool) -> UserRow | None:
     Disabling also revokes every token issued so far, so enabling the account again lets the
     user sign in anew without bringing old tokens back. None when no account has this email.
     """
-    user = await queries.user_by_email(tx.conn, normalize_email(email), lock=True)
+    user = await queries.user_by_email(tx.conn, canonical_email(email), lock=True)
     if user is None:
         return None
     if disabled and user.disabled_at is None:

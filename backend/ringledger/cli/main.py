@@ -204,9 +204,14 @@ def create_admin(
     """Create an admin account (the only way to make one)."""
     from ringledger.auth import service
     from ringledger.auth.errors import EmailTaken
-    from ringledger.auth.schemas import MIN_PASSWORD
+    from ringledger.auth.schemas import MIN_PASSWORD, valid_email
     from ringledger.core.security import PasswordHashing
 
+    try:
+        email = valid_email(email)  # the form registration and login use
+    except ValueError as error:
+        errors.print(f"[red]not an email address: {error}[/red]")
+        raise typer.Exit(common.EXIT_CONFIG) from None
     if password_stdin:
         password = common.read_secret_from_stdin()
     else:

@@ -169,6 +169,9 @@ class TestEmailNormalisation:
             ("Straße@Example.com", "STRASSE@example.com", "strasse@example.com"),
             ("ｆｕｌｌ@example.com", "FULL@example.com", "full@example.com"),
             ("Ångström@example.com", "ÅNGSTRÖM@EXAMPLE.COM", "ångström@example.com"),
+            # An internationalised domain is one domain in either spelling (IDNA).
+            ("pun@xn--bcher-kva.example", "pun@xn--bcher-kva.example", "pun@bücher.example"),
+            ("pun@bücher.example", "PUN@XN--BCHER-KVA.EXAMPLE", "pun@bücher.example"),
         ],
     )
     def test_the_same_address_however_it_is_written(

@@ -236,6 +236,33 @@ def test_purge_idempotency_keeps_recent_outcomes(api: Api, database: URL, data_d
     assert keys == ["new"]
 
 
+class TestCreateAdmin:
+    @pytest.mark.parametrize("email", ["not an email", "admin@localhost", "a@b@example.com"])
+    def test_what_registration_refuses_is_refused(self, env: dict[str, str], email: str) -> None:
+        result = run_cli(
+            env, "users", "create-admin", "--email", email, "--password-stdin", stdin=PASSWORD
+        )
+        assert result.exit_code == 2 and "not an email address" in result.stderr
+
+    def test_stored_as_registration_stores_it_and_signs_in(
+        self, env: dict[str, str], api: Api, database: URL
+    ) -> None:
+        result = run_cli(
+            env,
+            "users",
+            "create-admin",
+            "--email",
+            "Root@XN--BCHER-KVA.example",
+            "--password-stdin",
+            stdin=PASSWORD,
+        )
+        assert result.exit_code == 0, result.output
+        stored = db_state.rows(database, "SELECT email FROM users WHERE role = 'admin'")
+        assert stored == [{"email": "root@bücher.example"}]
+        assert api.login("root@xn--bcher-kva.example")
+        assert run_cli(env, "users", "disable", "ROOT@bücher.example").exit_code == 0
+
+
 class TestDisableEnable:
     def test_a_disabled_account_is_refused_everywhere_until_enabled(
         self, api: Api, env: dict[str, str], database: URL
