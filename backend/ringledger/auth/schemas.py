@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 import uuid
 from typing import Annotated, Literal
@@ -28,10 +29,8 @@ def canonical_email(value: str) -> str:
     Unicode whichever way it was written (`xn--bcher-kva.example` is `bücher.example`) — then
     `normalize_email`. Text that is not an email is only normalised: at login it then matches
     no account, which answers as a wrong password does."""
-    try:
+    with contextlib.suppress(EmailNotValidError):
         value = validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return normalize_email(value)
 
 
