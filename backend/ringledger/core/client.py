@@ -11,8 +11,16 @@ from starlette.requests import HTTPConnection
 UNKNOWN_CLIENT = "unknown"
 
 
+# One IPv6 client is a /64: a single subscriber, host or virtual machine is routinely given a
+# whole /64 (RFC 6177; RFC 7421 on the 64-bit interface identifier), so counting its addresses
+# one by one would give it 2^64 fresh throttle budgets.
+IPV6_CLIENT_PREFIX = 64
+
+
 def client_address(connection: HTTPConnection) -> str:
-    """The client's IP address in canonical text form, or `unknown`; never longer than 45.
+    """The client as the throttles count it: an IPv4 address, or the /64 network of an IPv6
+    one (`2001:db8:1:2::/64`), in canonical text; `unknown` when there is none. Never longer
+    than 45 characters.
 
     The peer is the TCP peer unless a proxy listed in RINGLEDGER_TRUSTED_PROXIES forwarded the
     request (uvicorn then puts the address it names here, unchecked): the value is parsed, not
@@ -25,6 +33,9 @@ def client_address(connection: HTTPConnection) -> str:
         address = ipaddress.ip_address(host.strip().split("%", 1)[0])
     except ValueError:
         return UNKNOWN_CLIENT
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:198.51.100.9 is 198.51.100.9
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped.compressed  # ::ffff:198.51.100.9 is 198.51.100.9
+        network = ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False)
+        return network.compressed
     return address.compressed

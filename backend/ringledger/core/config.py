@@ -148,13 +148,16 @@ class Settings(BaseSettings):
         description="Failed logins per e-mail in the window; then `429` with `Retry-After`.",
     )
     RINGLEDGER_LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(
-        default=100, ge=1, description="Failed logins per client address in the window."
+        default=100,
+        ge=1,
+        description="Failed logins per client in the window. A client is an IPv4 address or "
+        "an IPv6 /64 network (one subscriber or host usually has a whole /64).",
     )
     RINGLEDGER_REGISTER_MAX_PER_CLIENT: int = Field(
         default=30,
         ge=1,
-        description="Registrations per client address and hour (each costs an argon2 hash); "
-        "then `429` with `Retry-After`.",
+        description="Registrations per client (an IPv4 address or an IPv6 /64) and hour "
+        "(each costs an argon2 hash); then `429` with `Retry-After`.",
     )
     RINGLEDGER_TRUSTED_PROXIES: Annotated[str, AfterValidator(_check_networks)] = Field(
         default="",

@@ -4,13 +4,18 @@ and every failure is counted."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import URL
+from starlette.requests import HTTPConnection
 
+from ringledger.core.client import client_address
 from tests.support import db_state
 from tests.support.api import PASSWORD, Api
 from tests.support.live import live_server
@@ -71,7 +76,7 @@ def test_a_listed_proxy_names_the_client_and_a_bad_name_is_not_stored(
     assert login(proxied, account.email, "wrong", "x" * 300).status_code == 401
     assert failures(database, account.email) == [
         "198.51.100.9",
-        "2001:db8::1",
+        "2001:db8::/64",
         "unknown",
         "unknown",
     ]
@@ -87,4 +92,32 @@ def test_one_address_is_one_client_however_it_is_spelt(proxied: str, database: U
     assert login(proxied, account.email, "wrong", "fe80::1%" + "a" * 80).status_code == 401
     assert login(proxied, account.email, "wrong", "fe80::1%eth0").status_code == 401
     assert login(proxied, account.email, "wrong", "::ffff:198.51.100.9").status_code == 401
-    assert failures(database, account.email) == ["fe80::1", "fe80::1", "198.51.100.9"]
+    assert failures(database, account.email) == ["fe80::/64", "fe80::/64", "198.51.100.9"]
+
+
+def test_an_ipv6_client_is_its_64_network(proxied: str, database: URL) -> None:
+    """Anyone with a /64 has 2^64 addresses: each must not be a fresh throttle budget."""
+    account = Api(httpx.Client(base_url=proxied)).register("promoter")
+    for address in ("2001:db8:7:8::1", "2001:db8:7:8:ffff:ffff:ffff:ffff", "2001:db8:7:9::1"):
+        assert login(proxied, account.email, "wrong", address).status_code == 401
+    assert failures(database, account.email) == [
+        "2001:db8:7:8::/64",
+        "2001:db8:7:8::/64",
+        "2001:db8:7:9::/64",
+    ]
+
+
+def _client_of(host: str) -> str:
+    return client_address(HTTPConnection({"type": "http", "client": (host, 50_000)}))
+
+
+@pytest.mark.no_db
+@given(st.ip_addresses(v=6), st.ip_addresses(v=6))
+def test_two_ipv6_addresses_are_one_client_exactly_when_they_share_their_64(
+    first: ipaddress.IPv6Address, second: ipaddress.IPv6Address
+) -> None:
+    if first.ipv4_mapped is not None or second.ipv4_mapped is not None:
+        return  # an IPv4 client in IPv6 clothing: counted as that IPv4 address
+    same_network = int(first) >> 64 == int(second) >> 64
+    assert (_client_of(str(first)) == _client_of(str(second))) == same_network
+    assert len(_client_of(str(first))) <= 45
