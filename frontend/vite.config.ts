@@ -16,7 +16,8 @@ const apiPrefixes = [
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: true },
+  // No source maps: served beside the assets they would publish the console's source.
+  build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
   server: {
     port: 5173,
     proxy: Object.fromEntries(apiPrefixes.map((prefix) => [prefix, { target: apiTarget }])),

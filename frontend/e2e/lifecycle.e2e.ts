@@ -108,6 +108,13 @@ describe("RingLedger console, whole lifecycle", () => {
     const served = await visitor.page.goto(site.url);
     expect(served?.headers()["content-security-policy"]).toBe(CONSOLE_CSP);
     expect(served?.headers()["x-frame-options"]).toBe("DENY");
+    // The build ships no source map: one would hand anybody the console's source.
+    const bundle = await visitor.page.$eval(
+      'script[type="module"]',
+      (script) => (script as HTMLScriptElement).src,
+    );
+    expect(await (await visitor.page.request.get(bundle)).text()).not.toContain("sourceMappingURL");
+    expect((await visitor.page.request.get(`${bundle}.map`)).status()).toBe(404);
     await visitor.page.getByRole("heading", { name: "Sign in" }).waitFor();
     await screenshot(visitor.page, "01-sign-in");
     a11y["sign in"] = await accessibilityProblems(visitor.page);

@@ -30,6 +30,9 @@ def console(database: URL, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     (web / "index.html").write_text('<!doctype html><script type="module" src="/assets/app.js">')
     (web / "assets").mkdir()
     (web / "assets" / "app.js").write_text("console.log('ok');")
+    # A build configured to emit source maps would leave these beside the assets.
+    (web / "assets" / "app.js.map").write_text('{"version": 3, "sources": ["src/App.tsx"]}')
+    (web / "index.html.map").write_text("{}")
     data_dir: Path = tmp_path_factory.mktemp("data")
     settings = test_settings(database, data_dir, RINGLEDGER_WEB_DIR=web)
     with TestClient(create_asgi(settings), raise_server_exceptions=False) as client:
@@ -83,3 +86,12 @@ def test_no_third_party_documentation_pages(console: TestClient, path: str) -> N
     # They would load scripts from a CDN; the OpenAPI document is still served.
     assert console.get(path).status_code == 404
     assert console.get("/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/assets/app.js.map", "/index.html.map", "/assets/APP.JS.MAP"])
+def test_source_maps_are_never_served(console: TestClient, path: str) -> None:
+    """A source map publishes the console's source; the build makes none, and the server
+    refuses any that is there anyway."""
+    response = console.get(path)
+    assert response.status_code == 404
+    assert "sources" not in response.text
