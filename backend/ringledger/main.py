@@ -12,11 +12,8 @@ import anyio
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from ringledger.audit.router import router as audit_router
 from ringledger.auth.router import router as auth_router
-from ringledger.bouts.flow_router import router as flow_router
 from ringledger.bouts.router import router as bouts_router
-from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
 from ringledger.core.database import database_url
@@ -36,10 +33,13 @@ from ringledger.core.meta import router as meta_router
 from ringledger.core.middleware import RequestContextMiddleware
 from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
+from ringledger.evidence.router import router as evidence_router
 from ringledger.fighters.router import router as fighters_router
 from ringledger.ledger.deps import LEDGER
 from ringledger.ledger.factory import build_ledger
 from ringledger.ledger.interface import LedgerUnavailable, LedgerVerifier, NetworkMismatch
+from ringledger.settlement.router import router as settlement_router
+from ringledger.settlement.signing_outcomes import record_outcome
 from ringledger.signing.deps import RECORDER, SIGNING
 from ringledger.signing.factory import build_signing
 from ringledger.signing.router import router as webhook_router
@@ -151,9 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Requests are matched against the routers in this order: the bout lifecycle, which takes
     # most of the traffic, first (no two routers share a path).
     for router in (
-        flow_router,
+        settlement_router,
         bouts_router,
-        audit_router,
+        evidence_router,
         auth_router,
         fighters_router,
         webhook_router,

@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 from sqlalchemy.engine import URL
 
-from ringledger.audit import evidence as evidence_service
 from ringledger.bouts import queries
 from ringledger.cli import common
 from ringledger.core.responses import dumps
+from ringledger.evidence import document as evidence_service
 
 _STYLES = {
     "applied": "green",

@@ -12,21 +12,21 @@ import typer
 from rich.markup import escape
 from sqlalchemy.engine import URL
 
-from ringledger.audit import evidence as evidence_service
-from ringledger.bouts import escrow_phase, payout_phase, result, withdraw
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
 from ringledger.core.responses import dumps
+from ringledger.evidence import document as evidence_service
+from ringledger.settlement import creation, payouts, result, withdraw
 
 # The route behind each audited action (the evidence checklist asks for the failing path).
 ROUTES = {
-    escrow_phase.PREPARE: "POST /bouts/{bout_id}/escrows/prepare",
-    escrow_phase.CONFIRM: "POST /bouts/{bout_id}/escrows/confirm",
+    creation.PREPARE: "POST /bouts/{bout_id}/escrows/prepare",
+    creation.CONFIRM: "POST /bouts/{bout_id}/escrows/confirm",
     result.ACTION: "POST /bouts/{bout_id}/result",
     withdraw.ACTION: "POST /bouts/{bout_id}/withdraw",
-    payout_phase.PREPARE: "POST /bouts/{bout_id}/payouts/prepare",
-    payout_phase.CONFIRM: "POST /bouts/{bout_id}/payouts/confirm",
+    payouts.PREPARE: "POST /bouts/{bout_id}/payouts/prepare",
+    payouts.CONFIRM: "POST /bouts/{bout_id}/payouts/confirm",
     "signing.escrow_create.reconcile": "POST /bouts/{bout_id}/escrows/signing/reconcile",
     "signing.payout.reconcile": "POST /bouts/{bout_id}/payouts/signing/reconcile",
 }

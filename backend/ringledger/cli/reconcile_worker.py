@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy.engine import URL
 
-from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.cli import common
 from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
 from ringledger.core.db import Database
+from ringledger.settlement.signing_outcomes import record_outcome
 from ringledger.signing import queries as signing_queries
 from ringledger.signing import worker
 from ringledger.signing.factory import build_signing

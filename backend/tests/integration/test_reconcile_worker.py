@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
-from ringledger.bouts.signing_outcomes import record_outcome
 from ringledger.core.db import Database
 from ringledger.main import create_asgi
+from ringledger.settlement.signing_outcomes import record_outcome
 from ringledger.signing.factory import build_signing
 from ringledger.signing.worker import PassTally, RateLimiter, WorkerOptions, run_pass
 from tests.conftest import test_settings

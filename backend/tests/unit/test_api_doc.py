@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from ringledger.bouts.evidence_checks import ConfirmFailed
 from ringledger.core import handlers
 from ringledger.core.config import Settings
 from ringledger.core.errors import RingLedgerError
 from ringledger.ledger.evidence import FailureCode
 from ringledger.main import create_app
+from ringledger.settlement.evidence_checks import ConfirmFailed
 
 pytestmark = pytest.mark.no_db
 

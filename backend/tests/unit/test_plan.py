@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringledger.bouts import plan, transactions
+from ringledger.bouts import plan
 from ringledger.bouts.errors import PlanInvalid
 from ringledger.bouts.models import MAX_TOTAL_DROPS, Escrow, EscrowKind
 from ringledger.core.timeutil import RIPPLE_EPOCH_OFFSET, from_ripple, to_ripple
+from ringledger.settlement import transactions
 from tests.support.xrpl import new_address
 
 pytestmark = pytest.mark.no_db

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from ringledger.bouts import conditions
-from ringledger.bouts.transactions import finish_fee_drops
 from ringledger.core.config import XRPL_NETWORK_IDS
 from ringledger.core.timeutil import RIPPLE_EPOCH_OFFSET, from_ripple, to_ripple
+from ringledger.settlement.transactions import finish_fee_drops
 from ringledger.signing import xaman
 
 pytestmark = pytest.mark.no_db

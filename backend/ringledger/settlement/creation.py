@@ -8,10 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, phases, plan, queries, transactions
-from ringledger.bouts.flow_schemas import EscrowConfirmRequest
+from ringledger.bouts import lifecycle, plan, queries
 from ringledger.bouts.models import BoutStatus, EscrowStatus
-from ringledger.bouts.phases import Prepared
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
@@ -23,6 +21,9 @@ from ringledger.ledger.evidence import (
     create_failure,
 )
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.settlement import phases, transactions
+from ringledger.settlement.phases import Prepared
+from ringledger.settlement.schemas import EscrowConfirmRequest
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase, SigningStatus
 from ringledger.signing.queries import AttemptRow

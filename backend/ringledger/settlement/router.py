@@ -9,25 +9,13 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from ringledger.bouts import escrow_phase, payout_phase, reconcile, result, views, withdraw
+from ringledger.bouts import views
 from ringledger.bouts.deps import (
     AdminBout,
     BoutAccess,
     EscrowConfirmAccess,
     OwnedBout,
     PayoutConfirmAccess,
-)
-from ringledger.bouts.flow_schemas import (
-    EscrowConfirmOut,
-    EscrowConfirmRequest,
-    EscrowPrepareOut,
-    PayoutConfirmOut,
-    PayoutConfirmRequest,
-    PayoutPrepareOut,
-    ReconcileOut,
-    ReconcileRequest,
-    ResultOut,
-    ResultRequest,
 )
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
@@ -42,6 +30,19 @@ from ringledger.idempotency.service import (
     run_once,
 )
 from ringledger.ledger.deps import ledger_of
+from ringledger.settlement import creation, payouts, reconcile, result, withdraw
+from ringledger.settlement.schemas import (
+    EscrowConfirmOut,
+    EscrowConfirmRequest,
+    EscrowPrepareOut,
+    PayoutConfirmOut,
+    PayoutConfirmRequest,
+    PayoutPrepareOut,
+    ReconcileOut,
+    ReconcileRequest,
+    ResultOut,
+    ResultRequest,
+)
 from ringledger.signing.deps import signing_of
 from ringledger.signing.models import SigningPhase
 
@@ -56,8 +57,8 @@ def _log_request(body: ReconcileRequest | EscrowConfirmRequest | PayoutConfirmRe
     add_log_fields(escrow_kind=body.escrow_kind.value, payload_id=getattr(body, "payload_id", None))
 
 
-# The two phases' prepare and confirm (escrow_phase, payout_phase) take the same arguments; the
-# routes differ in their paths, bodies and answers, which the OpenAPI document shows.
+# The two phases' prepare and confirm (`creation`, `payouts`) take the same arguments; the routes
+# differ in their paths, bodies and answers, which the OpenAPI document shows.
 PhasePrepare = Callable[..., Awaitable[dict[str, Any]]]
 PhaseConfirm = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -117,7 +118,7 @@ async def _confirm(
 )
 async def prepare_escrows(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowCreates and sign requests for every escrow still planned."""
-    return await _prepare(escrow_phase.prepare, access, request)
+    return await _prepare(creation.prepare, access, request)
 
 
 @router.post(
@@ -144,7 +145,7 @@ async def confirm_escrow(
     access: EscrowConfirmAccess, body: EscrowConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
-    return await _confirm(ESCROW_CONFIRM, escrow_phase.confirm, access, body, request)
+    return await _confirm(ESCROW_CONFIRM, creation.confirm, access, body, request)
 
 
 @router.post(
@@ -186,7 +187,7 @@ async def withdraw_bout(access: OwnedBout, request: Request) -> Response:
 )
 async def prepare_payouts(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowFinish/EscrowCancel and sign requests for every escrow still created."""
-    return await _prepare(payout_phase.prepare, access, request)
+    return await _prepare(payouts.prepare, access, request)
 
 
 @router.post(
@@ -229,4 +230,4 @@ async def confirm_payout(
     access: PayoutConfirmAccess, body: PayoutConfirmRequest, request: Request
 ) -> Response:
     """Confirm one EscrowFinish/EscrowCancel on validated ledger evidence (idempotent per key)."""
-    return await _confirm(PAYOUT_CONFIRM, payout_phase.confirm, access, body, request)
+    return await _confirm(PAYOUT_CONFIRM, payouts.confirm, access, body, request)

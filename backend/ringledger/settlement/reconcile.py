@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, queries, signing_outcomes
+from ringledger.bouts import lifecycle, queries
 from ringledger.bouts.errors import BoutNotFound
-from ringledger.bouts.flow_schemas import ReconcileRequest
 from ringledger.bouts.models import BoutStatus
 from ringledger.bouts.records import BoutRow
 from ringledger.core.db import Tx
+from ringledger.settlement import signing_outcomes
+from ringledger.settlement.schemas import ReconcileRequest
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase

@@ -14,14 +14,15 @@ from typing import Any, Protocol
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, queries, signing_outcomes
+from ringledger.bouts import lifecycle, queries
 from ringledger.bouts.errors import BoutNotFound
-from ringledger.bouts.evidence_checks import first_failure, record_failure
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.db import Tx
 from ringledger.core.timeutil import iso_utc
 from ringledger.ledger.evidence import Failure
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.settlement import signing_outcomes
+from ringledger.settlement.evidence_checks import first_failure, record_failure
 from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import (

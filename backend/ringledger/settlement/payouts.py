@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, phases, preimages, queries, transactions
-from ringledger.bouts.flow_schemas import PayoutConfirmRequest
+from ringledger.bouts import lifecycle, preimages, queries
 from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.outcomes import PayoutPlan, plan_for, refund_pending, statuses_of
-from ringledger.bouts.phases import Prepared
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
 from ringledger.core.timeutil import from_ripple, iso_utc
 from ringledger.ledger.evidence import ExpectedPayout, Failure, PayoutAction, payout_failure
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.settlement import phases, transactions
+from ringledger.settlement.phases import Prepared
+from ringledger.settlement.schemas import PayoutConfirmRequest
 from ringledger.signing.interface import SigningService
 from ringledger.signing.models import SigningPhase
 from ringledger.signing.queries import AttemptRow

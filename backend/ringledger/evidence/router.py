@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
-from ringledger.audit import evidence
-from ringledger.audit.schemas import AuditEntryOut, EvidenceOut
 from ringledger.bouts.deps import AdminBout, AuditBout
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.core.deps import settings_of
 from ringledger.core.json_body import api_router
 from ringledger.core.openapi import errors
 from ringledger.core.responses import json_response
+from ringledger.evidence import document as evidence
+from ringledger.evidence.schemas import AuditEntryOut, EvidenceOut
 
 router = api_router(prefix="/bouts/{bout_id}", tags=["audit"])
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, queries, signing_outcomes
+from ringledger.bouts import lifecycle, queries
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.records import BoutRow
 from ringledger.core.db import Tx
 from ringledger.core.errors import StateConflict
+from ringledger.settlement import signing_outcomes
 from ringledger.signing import queries as signing_queries
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import PayloadOutcome, SigningService
