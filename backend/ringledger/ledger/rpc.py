@@ -171,25 +171,27 @@ class RpcLedgerVerifier:
         )
 
     async def trust_lines(self, account: str, *, peer: str) -> list[TrustLine]:
-        """Every line between `account` and `peer` (`account_lines`, all pages followed)."""
+        """Every line between `account` and `peer` (`account_lines`, all pages followed, each
+        from the ledger the first page came from, so that they add up to one snapshot)."""
         _require_address(account, "account")
         _require_address(peer, "peer")
         lines: list[TrustLine] = []
-        marker: object | None = None
-        seen: list[object] = []
+        ledger: int | str = LEDGER_VALIDATED
+        markers: list[object] = []
         for _ in range(MAX_TRUST_LINE_PAGES):
-            page = await self._trust_line_page(account, peer, marker)
+            after = markers[-1] if markers else None
+            page = await self._trust_line_page(account, peer, ledger, after)
             if page is None:
                 return []
-            lines.extend(page[0])
-            marker = page[1]
-            if marker is None:
+            lines.extend(page.lines)
+            ledger = page.ledger_index or ledger
+            if page.marker is None:
                 return lines
-            if marker in seen:
+            if page.marker in markers:
                 raise self._node.failure(
                     "invalid_answer", "account_lines sent the same marker twice", "account_lines"
                 )
-            seen.append(marker)
+            markers.append(page.marker)
         raise self._node.failure(
             "invalid_answer",
             f"account_lines needs more than {MAX_TRUST_LINE_PAGES} pages for one peer",
@@ -201,10 +203,10 @@ class RpcLedgerVerifier:
         return None
 
     async def _trust_line_page(
-        self, account: str, peer: str, marker: object | None
-    ) -> tuple[list[TrustLine], object | None] | None:
+        self, account: str, peer: str, ledger: int | str, marker: object | None
+    ) -> state_answers.TrustLinePage | None:
         request = xrpl_models.AccountLines(
-            account=account, peer=peer, ledger_index=LEDGER_VALIDATED, marker=marker
+            account=account, peer=peer, ledger_index=ledger, marker=marker
         )
         return await self._read(
             request,

@@ -7,7 +7,7 @@ field missing or of the wrong JSON type raises `BadAnswer`, so a half-read answe
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ringledger.ledger.answers import (
@@ -154,9 +154,16 @@ def _flag(named: dict[str, Any], name: str, flags: int, bit: int) -> bool:
     return said if said is not None else bool(flags & bit)
 
 
-def trust_line_page(
-    account: str, peer: str, result: dict[str, Any]
-) -> tuple[list[TrustLine], object | None]:
+@dataclass(frozen=True)
+class TrustLinePage:
+    """One `account_lines` page and where the next one starts."""
+
+    lines: list[TrustLine]
+    marker: object | None
+    ledger_index: int | None  # the validated ledger it was read from
+
+
+def trust_line_page(account: str, peer: str, result: dict[str, Any]) -> TrustLinePage:
     """`result.lines` (from `account`'s side) and `result.marker` while there are more."""
     require_validated(result)
     if optional(result, "account", str) not in (None, account):
@@ -164,7 +171,7 @@ def trust_line_page(
     lines = [_trust_line(line) for line in list_at(result, "lines")]
     if any(line.peer != peer for line in lines):
         raise BadAnswer("it lists a trust line to another peer")
-    return lines, result.get("marker")
+    return TrustLinePage(lines, result.get("marker"), optional(result, "ledger_index", int))
 
 
 def _trust_line(line: Any) -> TrustLine:

@@ -172,12 +172,18 @@ class TestTrustLines:
         node.ledger.add_trust_line(holder, issuer, "USD", balance="1")
         node.ledger.add_trust_line(holder, issuer, HEX_CODE.lower(), balance="1e20")
         node.lines_page_size = 1
+        first = node.ledger.ledger_index
         lines = await reader.trust_lines(holder, peer=issuer)
         assert sorted((line.currency, line.balance) for line in lines) == [
             (HEX_CODE.upper(), "1000000000000000e5"),  # written in exponent form, kept as text
             ("USD", "1"),
         ]
-        assert len(node.calls("account_lines")) == 6
+        asked = [call.json()["params"][0] for call in node.calls("account_lines")]
+        # Later pages come from the ledger of the first: the pages make one snapshot.
+        assert [params.get("ledger_index") for params in asked] == ["validated"] + [first] * 5
+        assert [params.get("marker") for params in asked] == [None] + [
+            f"page:{n}" for n in range(1, 6)
+        ]
 
     async def test_an_unknown_account_has_none(self, reader: RpcLedgerVerifier) -> None:
         assert await reader.trust_lines(new_address(), peer=new_address()) == []
@@ -228,7 +234,7 @@ class TestTrustLines:
         with pytest.raises(LedgerUnavailable, match="unusable"):
             await reader.trust_lines(holder, peer=issuer)
 
-    async def test_not_found_midway_ends_with_nothing(
+    async def test_act_not_found_is_no_lines(
         self, node: FakeRippled, reader: RpcLedgerVerifier
     ) -> None:
         node.fail_next(RippledFault.NOT_FOUND, method="account_lines")
