@@ -17,11 +17,33 @@ import typing
 from typing import Any
 
 from xrpl.models import base_model
-from xrpl.models.requests import ServerInfo, Tx
+from xrpl.models.requests import (
+    AccountInfo,
+    AccountLines,
+    AccountTx,
+    Ledger,
+    LedgerEntry,
+    ServerInfo,
+    Tx,
+)
+from xrpl.models.requests.ledger_entry import Escrow as EscrowKey
 from xrpl.models.requests.request import Request
 from xrpl.models.transactions import EscrowCancel, EscrowCreate, EscrowFinish
 
-__all__ = ["EscrowCancel", "EscrowCreate", "EscrowFinish", "Request", "ServerInfo", "Tx"]
+__all__ = [
+    "AccountInfo",
+    "AccountLines",
+    "AccountTx",
+    "EscrowCancel",
+    "EscrowCreate",
+    "EscrowFinish",
+    "EscrowKey",
+    "Ledger",
+    "LedgerEntry",
+    "Request",
+    "ServerInfo",
+    "Tx",
+]
 
 # base_model calls it only as get_type_hints(cls): one hashable argument, a class whose hints
 # are fixed. Anything else still goes to typing's own function.

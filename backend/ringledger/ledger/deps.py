@@ -1,4 +1,4 @@
-"""The ledger verifier chosen from XRPL_MODE, as request handlers reach it (it lives as long
+"""The ledger chosen from XRPL_MODE, as request handlers reach it (it lives as long
 as the process: see `ringledger.core.deps`)."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import Request
 
 from ringledger.core.state import Slot
-from ringledger.ledger.interface import LedgerVerifier
+from ringledger.ledger.interface import Ledger
 
-LEDGER: Slot[LedgerVerifier] = Slot("ledger")
+LEDGER: Slot[Ledger] = Slot("ledger")
 
 
-def ledger_of(request: Request) -> LedgerVerifier:
+def ledger_of(request: Request) -> Ledger:
     return LEDGER.of(request)

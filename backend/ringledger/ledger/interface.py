@@ -1,14 +1,25 @@
-"""The boundary to the XRP Ledger: what a validated transaction says, in one shape.
+"""The boundary to the XRP Ledger: what a validated transaction says, in one shape, and what the
+ledger's state says (`LedgerReader`).
 
 `LedgerVerifier.fetch` returns the ledger's view of a transaction. The stub returns the evidence
 the client sent (local runs and CI only); the JSON-RPC verifier asks an XRPL node. Classification
-and field matching live in `ringledger.ledger.evidence` and are shared by both.
+and field matching live in `ringledger.ledger.evidence` and are shared by both. The state reads
+exist only against a node: the stub refuses them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ringledger.ledger.state import (
+        AccountInfo,
+        AccountTxPage,
+        EscrowEntry,
+        TrustLine,
+        ValidatedLedger,
+    )
 
 from ringledger.core.errors import UpstreamUnavailable
 
@@ -24,6 +35,23 @@ class NetworkMismatch(LedgerUnavailable):
 
 
 @dataclass(frozen=True)
+class TokenAmount:
+    """A trust-line token amount as the ledger writes it: `value` is decimal text, never a float.
+
+    `currency` is a three-character code or 40 hexadecimal digits (upper-cased); it is compared
+    as written, never translated between the two forms.
+    """
+
+    currency: str
+    issuer: str
+    value: str
+
+    def as_json(self) -> dict[str, str]:
+        """The ledger's own amount object."""
+        return {"currency": self.currency, "issuer": self.issuer, "value": self.value}
+
+
+@dataclass(frozen=True)
 class LedgerTx:
     """A transaction as the ledger reports it. None means the field is absent."""
 
@@ -36,6 +64,8 @@ class LedgerTx:
     owner: str | None = None
     destination: str | None = None
     amount_drops: int | None = None
+    # A token Amount (then amount_drops is None); None for XRP or no Amount at all.
+    amount_token: TokenAmount | None = None
     finish_after: int | None = None
     cancel_after: int | None = None
     condition_hex: str | None = None
@@ -47,6 +77,8 @@ class LedgerTx:
     sequence: int | None = None
     # Ripple-epoch close time of the validated ledger holding the transaction (`date`).
     close_time: int | None = None
+    # The ledger holding it, as `account_tx` reports it (a `tx` lookup leaves it None).
+    ledger_index: int | None = None
 
 
 class LedgerVerifier(Protocol):
@@ -71,3 +103,38 @@ class LedgerVerifier(Protocol):
     async def aclose(self) -> None:
         """Release connections (called once at shutdown)."""
         ...
+
+
+class LedgerReader(Protocol):
+    """Reads of the ledger's state, each from the newest validated ledger the node has."""
+
+    async def validated_ledger(self) -> ValidatedLedger:
+        """The newest validated ledger's index and close time."""
+        ...
+
+    async def escrow(self, owner: str, sequence: int) -> EscrowEntry | None:
+        """The Escrow `owner` created with `sequence` (None once finished, cancelled or never)."""
+        ...
+
+    async def account_transactions(
+        self,
+        account: str,
+        *,
+        from_ledger: int | None = None,
+        marker: object | None = None,
+        limit: int = 200,
+    ) -> AccountTxPage:
+        """One page of the validated transactions affecting `account`, oldest first."""
+        ...
+
+    async def account_info(self, account: str) -> AccountInfo | None:
+        """The account's balance, flags and transfer rate (None: no such account)."""
+        ...
+
+    async def trust_lines(self, account: str, *, peer: str) -> list[TrustLine]:
+        """Every trust line between `account` and `peer`, from `account`'s side."""
+        ...
+
+
+class Ledger(LedgerVerifier, LedgerReader, Protocol):
+    """What the service holds: the verifier and the state reads of one ledger connection."""

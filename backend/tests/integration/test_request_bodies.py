@@ -139,7 +139,7 @@ def test_the_text_backslash_u0000_is_only_text(client: TestClient, cast: Cast, a
 
 
 def test_a_lone_surrogate_is_refused(client: TestClient) -> None:
-    body = b'{"email": "a\\ud800@example.com", "password": "whatever-pass"}'
+    body = b'{"email": "a\\ud800@example.com", "password": "whatever-pass"}'  # pragma: allowlist secret
     error = refusal(post(client, "POST", "/auth/login", body, {}))
     assert error["type"] == "json_invalid"
 

@@ -1,21 +1,27 @@
-"""A local stand-in for an XRPL node's JSON-RPC `tx` method on a real socket
-(docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
+"""A local stand-in for an XRPL node's JSON-RPC API on a real socket
+(docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info,
+docs/xrpl-and-xaman.md#the-local-node-stand-in).
 
-Tests register transactions by hash and choose how the node describes them: validated or not,
-the engine result, close time and ledger index, api_version 2 (`tx_json` + `meta`) or the
-api_version 1 shape (fields at the top level). Faults cover what a real node or the network in
-between can do: garbage, a JSON answer of the wrong shape, slowness, resets, HTTP errors.
-`sign_tx_json` and `FakeRippled.register_signed` let end-to-end tests use transactions genuinely
-signed with an xrpl-py `Wallet`, registered under the hash the ledger would give them.
+`tx`: tests register transactions by hash and choose how the node describes them: validated or
+not, the engine result, close time and ledger index, api_version 2 (`tx_json` + `meta`) or the
+api_version 1 shape (fields at the top level). `sign_tx_json` and `FakeRippled.register_signed`
+let end-to-end tests use transactions genuinely signed with an xrpl-py `Wallet`, registered under
+the hash the ledger would give them.
+
+The ledger's state (`ledger`, `ledger_entry`, `account_tx`, `account_info`, `account_lines`)
+comes from a small validated-ledger model (`tests.support.ledger_model`): tests declare accounts
+and trust lines on `node.ledger`, and `FakeRippled.validate` puts a transaction in a new validated
+ledger and applies its effect. Faults cover what a real node or the network in between can do:
+garbage, a JSON answer of the wrong shape, slowness, resets, HTTP errors, a refusal.
 """
 
 from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from xrpl.core.binarycodec import encode, encode_for_signing
 from xrpl.core.keypairs import is_valid_message
@@ -23,26 +29,26 @@ from xrpl.models.transactions.transaction import Transaction
 from xrpl.transaction import sign
 from xrpl.wallet import Wallet
 
+from tests.support import rippled_state
 from tests.support.fake_xaman import deeply_nested
+from tests.support.ledger_model import LedgerModel
 from tests.support.local_http import LocalHttpServer, Received, Reply
-
-RIPPLE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-# rippled's answer for an unknown hash (error_code 29); `searched_all` only comes with a range.
-NOT_FOUND_CODE = 29
-Shape = Literal["v2", "v1"]
+from tests.support.rippled_state import Shape
 
 
 class RippledFault(enum.StrEnum):
-    """What the next `tx` call suffers instead of its normal answer."""
+    """What the next call of a method suffers instead of its normal answer."""
 
     GARBAGE = "garbage"  # 200 with a body that is not JSON
-    WRONG_SHAPE = "wrong_shape"  # 200 JSON-RPC success whose tx lacks TransactionType
+    WRONG_SHAPE = "wrong_shape"  # 200 JSON-RPC success without what the method must return
     NO_RESULT = "no_result"  # 200 JSON without the JSON-RPC `result` member
     HTTP_ERROR = "http_error"  # 503 with a plain-text body, as an overloaded server answers
-    NODE_BUSY = "node_busy"  # a JSON-RPC error other than txnNotFound (tooBusy)
+    NODE_BUSY = "node_busy"  # a JSON-RPC error other than the not-found one (tooBusy)
     SLOW = "slow"  # the normal answer, after `slow_seconds`
     CONNECTION_RESET = "connection_reset"  # TCP RST after the request was read
     DEEP_NESTING = "deep_nesting"  # 200 with valid JSON nested beyond any parser's recursion
+    NOT_FOUND = "not_found"  # the method's not-found error (entryNotFound, actNotFound, …)
+    UNVALIDATED = "unvalidated"  # the normal answer, but from a ledger not validated yet
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,12 @@ class LedgerRecord:
     date_in_tx_json: bool = False
 
 
+Rewrite = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
+
+
 class FakeRippled:
-    """Answers JSON-RPC POST / for `tx`; `url` is what XRPL_RPC_URL holds."""
+    """Answers JSON-RPC POST /; `url` is what XRPL_RPC_URL holds."""
 
     def __init__(self, *, slow_seconds: float = 1.0, network_id: int | None = 1) -> None:
         self.slow_seconds = slow_seconds
@@ -68,7 +78,15 @@ class FakeRippled:
         # node from before the field existed did.
         self.network_id = network_id
         self.records: dict[str, LedgerRecord] = {}
+        self.ledger = LedgerModel()
+        # The shape of the state answers: "v1" stands for a server that answers api_version 1.
+        self.shape: Shape = "v2"
+        # False: account_info leaves out `account_flags`, as rippled before 1.11 did.
+        self.name_account_flags = True
+        # account_lines entries per page when the request sets no limit (rippled: 200).
+        self.lines_page_size = 200
         self._faults: list[tuple[str, RippledFault]] = []
+        self._rewrites: list[tuple[str, Rewrite]] = []
         self._lock = threading.Lock()
         self._http = LocalHttpServer(self._handle)
 
@@ -106,6 +124,41 @@ class FakeRippled:
         self.register(tx_hash, signed_tx_json, **how)
         return tx_hash
 
+    def validate(
+        self,
+        tx_json: dict[str, Any],
+        *,
+        result: str = "tesSUCCESS",
+        close_time: int | None = None,
+        tx_hash: str | None = None,
+        new_ledger: bool = True,
+    ) -> str:
+        """Put a transaction in a validated ledger, apply its effect, return its hash.
+
+        A signed transaction gets its real hash; an unsigned one needs `tx_hash`. The new
+        ledger closes at `close_time` (default: 10 s after the last); `new_ledger=False` adds
+        the transaction to the newest validated ledger instead. `tx` then finds it as well.
+        """
+        if tx_hash is None:
+            tx_hash = signed_hash(tx_json)
+        entry = self.ledger.apply(
+            tx_hash.upper(), tx_json, result=result, close_time=close_time, new_ledger=new_ledger
+        )
+        self.register(
+            entry.tx_hash,
+            tx_json,
+            result=result,
+            close_time=entry.close_time,
+            ledger_index=entry.ledger_index,
+        )
+        return entry.tx_hash
+
+    def rewrite_next(self, method: str, rewrite: Rewrite) -> None:
+        """The next successful answer of `method` is changed by `rewrite(result)` before it
+        is sent: a field of the wrong type, a missing member, another account's data."""
+        with self._lock:
+            self._rewrites.append((method, rewrite))
+
     def _handle(self, request: Received) -> Reply:
         fault = self._next_fault(_method_of(request))
         if fault is RippledFault.CONNECTION_RESET:
@@ -125,11 +178,18 @@ class FakeRippled:
         return reply
 
     def _next_fault(self, method: str | None) -> RippledFault | None:
+        return self._take(self._faults, method)
+
+    def _next_rewrite(self, method: str) -> Rewrite | None:
+        return self._take(self._rewrites, method)
+
+    def _take(self, queue: list[tuple[str, T]], method: str | None) -> T | None:
+        """Remove and return the first queued item for `method`."""
         with self._lock:
-            for position, (target, fault) in enumerate(self._faults):
+            for position, (target, item) in enumerate(queue):
                 if target == method:
-                    del self._faults[position]
-                    return fault
+                    del queue[position]
+                    return item
             return None
 
     def _answer(self, request: Received, fault: RippledFault | None) -> Reply:
@@ -137,24 +197,54 @@ class FakeRippled:
             call = request.json()
             method, params = call["method"], call["params"][0]
         except (ValueError, KeyError, IndexError, TypeError):
-            return Reply.of_json(_error("invalidParams", 31, "Invalid parameters.", {}))
-        if method == "server_info":
-            return Reply.of_json({"result": _server_info(self.network_id)})
-        if method != "tx":
-            return Reply.of_json(_error("unknownCmd", 32, "Unknown method.", params))
+            return Reply.of_json({"result": rippled_state.error("invalidParams", "", {})})
+        result = self._result(str(method), params, fault)
+        if fault is RippledFault.UNVALIDATED:
+            result["validated"] = False
+        rewrite = self._next_rewrite(str(method)) if "error" not in result else None
+        if rewrite is not None:
+            rewrite(result)
+        return Reply.of_json({"result": result})
+
+    def _result(self, method: str, params: Any, fault: RippledFault | None) -> dict[str, Any]:
+        """The `result` of one call: a fault's, the method's, or unknownCmd."""
         if fault is RippledFault.NODE_BUSY:
-            return Reply.of_json(
-                _error("tooBusy", 9, "The server is too busy to help you now.", params)
+            return rippled_state.error("tooBusy", method, params)
+        if fault is RippledFault.NOT_FOUND and method in rippled_state.NOT_FOUND:
+            return rippled_state.error(rippled_state.NOT_FOUND[method], method, params)
+        if fault is RippledFault.WRONG_SHAPE:
+            return _wrong_shape(method, params)
+        if method == "server_info":
+            return _server_info(
+                self.network_id, self.ledger.oldest_ledger, self.ledger.ledger_index
             )
+        if method == "tx":
+            return self._tx(params)
+        answer = self._state_methods().get(method)
+        if answer is None or not isinstance(params, dict):
+            return rippled_state.error("unknownCmd", method, params)
+        return answer(params)
+
+    def _state_methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        model, shape = self.ledger, self.shape
+        return {
+            "ledger": lambda params: rippled_state.ledger(model, params, shape),
+            "ledger_entry": lambda params: rippled_state.ledger_entry(model, params),
+            "account_tx": lambda params: rippled_state.account_tx(model, params, shape),
+            "account_info": lambda params: rippled_state.account_info(
+                model, params, name_flags=self.name_account_flags
+            ),
+            "account_lines": lambda params: rippled_state.account_lines(
+                model, params, self.lines_page_size
+            ),
+        }
+
+    def _tx(self, params: dict[str, Any]) -> dict[str, Any]:
         tx_hash = str(params.get("transaction", "")).upper()
         record = self.records.get(tx_hash)
         if record is None:
-            return Reply.of_json(
-                _error("txnNotFound", NOT_FOUND_CODE, "Transaction not found.", params)
-            )
-        if fault is RippledFault.WRONG_SHAPE:
-            return Reply.of_json(_wrong_shape(tx_hash))
-        return Reply.of_json({"result": _describe(tx_hash, record)})
+            return rippled_state.error("txnNotFound", "tx", params)
+        return _describe(tx_hash, record)
 
 
 def _method_of(request: Received) -> str | None:
@@ -165,13 +255,13 @@ def _method_of(request: Received) -> str | None:
     return method if isinstance(method, str) else None
 
 
-def _server_info(network_id: int | None) -> dict[str, Any]:
+def _server_info(network_id: int | None, oldest: int, newest: int) -> dict[str, Any]:
     """server_info's `result` (the fields a node of rippled 2.x reports that matter here)."""
     info: dict[str, Any] = {
         "build_version": "2.3.0",
-        "complete_ledgers": "32570-95000000",
+        "complete_ledgers": f"{oldest}-{newest}",
         "server_state": "full",
-        "validated_ledger": {"seq": 95000000, "age": 2},
+        "validated_ledger": {"seq": newest, "age": 2},
     }
     if network_id is not None:
         info["network_id"] = network_id
@@ -215,8 +305,7 @@ def _location(record: LedgerRecord) -> dict[str, Any]:
     if record.close_time is not None:
         located["date"] = record.close_time
         if record.validated:
-            moment = RIPPLE_EPOCH + timedelta(seconds=record.close_time)
-            located["close_time_iso"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            located["close_time_iso"] = rippled_state.iso(record.close_time)
             located["ledger_hash"] = "ABCD" * 16
     return located
 
@@ -230,23 +319,15 @@ def _meta(record: LedgerRecord) -> dict[str, Any]:
     }
 
 
-def _error(name: str, code: int, message: str, params: dict[str, Any]) -> dict[str, Any]:
-    request = {"command": "tx", **params} if isinstance(params, dict) else {}
-    return {
-        "result": {
-            "error": name,
-            "error_code": code,
-            "error_message": message,
-            "request": request,
-            "status": "error",
-        }
-    }
-
-
-def _wrong_shape(tx_hash: str) -> dict[str, Any]:
-    """Valid JSON-RPC that is not a tx answer: no TransactionType, a sequence that is text."""
-    tx_json = {"Account": "rEXAMPLE", "Sequence": "seven"}
-    return {"result": {"hash": tx_hash, "tx_json": tx_json, "validated": True, "status": "success"}}
+def _wrong_shape(method: str, params: Any) -> dict[str, Any]:
+    """A JSON-RPC success that is not the method's answer: for `tx` a transaction without
+    TransactionType and with a sequence that is text, for the others a validated answer
+    without the member the method must return."""
+    if method == "tx" and isinstance(params, dict):
+        tx_json = {"Account": "rEXAMPLE", "Sequence": "seven"}
+        tx_hash = str(params.get("transaction", "")).upper()
+        return {"hash": tx_hash, "tx_json": tx_json, "validated": True, "status": "success"}
+    return {"ledger_index": 95_000_000, "validated": True, "status": "success"}
 
 
 def sign_tx_json(tx_json: dict[str, Any], wallet: Wallet) -> dict[str, Any]:

@@ -4,7 +4,7 @@ The document keeps its example values in fenced `text` blocks of `name = value` 
 the crypto-condition bytes out in tables headed "Bytes (hex)". This test reads those, recomputes
 each value with the project's own functions (and, where it can, independently with hashlib/hmac)
 and fails on any difference, so the page cannot silently drift from the code. Other code links to
-the four sections' GitHub anchors, so their headings are pinned here as well.
+the sections' GitHub anchors, so their headings are pinned here as well.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,11 @@ import pytest
 from ringledger.bouts import conditions
 from ringledger.core.config import XRPL_NETWORK_IDS
 from ringledger.core.timeutil import RIPPLE_EPOCH_OFFSET, from_ripple, to_ripple
+from ringledger.ledger import state_answers
+from ringledger.ledger.state import NO_TRANSFER_FEE
 from ringledger.settlement.transactions import finish_fee_drops
 from ringledger.signing import xaman
+from tests.support import ledger_model
 
 pytestmark = pytest.mark.no_db
 
@@ -31,12 +35,14 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "xrpl-and-xaman.md"
 ESCROWS = "Escrows on the XRP Ledger"
 CONDITIONS = "Crypto-conditions (PREIMAGE-SHA-256)"
 LEDGER = "Reading the ledger: tx and server_info"
+STATE = "Reading the ledger's state"
 XAMAN = "Xaman platform API"
 # Heading -> the GitHub anchor other code links to.
 ANCHORS = {
     ESCROWS: "escrows-on-the-xrp-ledger",
     CONDITIONS: "crypto-conditions-preimage-sha-256",
     LEDGER: "reading-the-ledger-tx-and-server_info",
+    STATE: "reading-the-ledgers-state",
     XAMAN: "xaman-platform-api",
 }
 
@@ -130,7 +136,7 @@ def _int(section: Section, key: str) -> int:
 
 
 class TestHeadings:
-    def test_the_four_sections_are_there_in_order(
+    def test_the_linked_sections_are_there_in_order(
         self, doc: tuple[list[str], dict[str, Section]]
     ) -> None:
         headings = doc[0]
@@ -239,3 +245,34 @@ class TestLedgerAndXamanValues:
         assert xaman.verify_webhook_signature(
             secret=credential, timestamp=stamp, signature=signature, body=body, now=int(stamp)
         )
+
+
+class TestLedgerStateValues:
+    def test_account_flag_bits(self, sections: dict[str, Section]) -> None:
+        """The bits the client decodes, and the ones the node stand-in writes, are the page's."""
+        section = sections[STATE]
+        bits = {
+            "requireAuthorization": (state_answers.LSF_REQUIRE_AUTH, ledger_model.REQUIRE_AUTH),
+            "globalFreeze": (state_answers.LSF_GLOBAL_FREEZE, ledger_model.GLOBAL_FREEZE),
+            "allowTrustLineLocking": (
+                state_answers.LSF_ALLOW_TRUST_LINE_LOCKING,
+                ledger_model.ALLOW_TRUST_LINE_LOCKING,
+            ),
+        }
+        for name, (client, stand_in) in bits.items():
+            assert _int(section, f"account_flag.{name}") == client == stand_in, name
+        assert _int(section, "transfer_rate.no_fee") == NO_TRANSFER_FEE == ledger_model.PARITY_RATE
+
+    def test_token_transfer_fee_example(self, sections: dict[str, Section]) -> None:
+        """The lower rate applies and the net is rounded down to 15 significant digits."""
+        values = sections[STATE].values
+        recorded = _int(sections[STATE], "token_example.recorded_rate")
+        current = _int(sections[STATE], "token_example.current_rate")
+        value = values["token_example.value"]
+        with localcontext() as exact:
+            exact.prec = 50
+            net = Decimal(value) * NO_TRANSFER_FEE / min(recorded, current)
+        rounded = net.quantize(Decimal(1).scaleb(net.adjusted() - 14), rounding=ROUND_DOWN)
+        assert str(rounded) == values["token_example.delivered"]
+        stand_in = ledger_model.delivered(value, recorded, current)
+        assert stand_in == Decimal(values["token_example.delivered"])
