@@ -94,6 +94,8 @@ OwnedBout = Annotated[BoutAccess, _gate(UserRole.PROMOTER)]
 """Promoters only (403 otherwise); 404 unless it is the caller's own bout."""
 AdminBout = Annotated[BoutAccess, _gate(UserRole.ADMIN)]
 """Admins only; any bout."""
+FighterBout = Annotated[BoutAccess, _gate(UserRole.FIGHTER)]
+"""Fighters only (403 otherwise); 404 unless the caller fights in the bout."""
 AuditBout = Annotated[BoutAccess, _gate(UserRole.PROMOTER, UserRole.ADMIN)]
 """The owning promoter or an admin."""
 EscrowConfirmAccess = Annotated[BoutAccess, _gate(UserRole.PROMOTER, operation=ESCROW_CONFIRM)]

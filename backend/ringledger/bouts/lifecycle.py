@@ -82,10 +82,12 @@ def transition(
     actor: Actor,
     action: str,
     details: dict[str, Any] | None = None,
+    outcome: str = "applied",
 ) -> None:
     """Move a bout or one of its escrows along its table: apply, store, count, audit; or 409
     and audit. Whatever else changed on the row (ledger references, the outcome) is stored
-    with the move."""
+    with the move. `outcome` is the audit row's: `anomaly` for a move the ledger made that the
+    bout's outcome did not allow."""
     table: dict[Any, frozenset[Any]] = (
         ESCROW_TRANSITIONS if isinstance(entity, EscrowRow) else BOUT_TRANSITIONS
     )
@@ -120,7 +122,7 @@ def transition(
         entity_type=entity_type,
         entity_id=entity.id,
         bout_id=bout.id,
-        outcome="applied",
+        outcome=outcome,
         details=facts,
     )
 
@@ -147,6 +149,16 @@ def move_escrow(
     actor: Actor,
     action: str,
     details: dict[str, Any] | None = None,
+    outcome: str = "applied",
 ) -> None:
     """Move one escrow along ESCROW_TRANSITIONS (409 + audit otherwise)."""
-    transition(tx, bout=bout, entity=escrow, to=to, actor=actor, action=action, details=details)
+    transition(
+        tx,
+        bout=bout,
+        entity=escrow,
+        to=to,
+        actor=actor,
+        action=action,
+        details=details,
+        outcome=outcome,
+    )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -180,6 +181,22 @@ class Escrow(Timestamped, Base):
         CheckConstraint(
             "status <> 'cancelled' OR kind IN ('bonus_a', 'bonus_b')", name="cancel_bonus"
         ),
+        CheckConstraint(
+            "anomaly_reason IS NULL OR status IN ('finished', 'cancelled')",
+            name="anomaly_when_closed",
+        ),
+        # The watch walks the created escrows whose FinishAfter has passed (migration 0007).
+        Index(
+            "ix_escrows_created_finish_after",
+            "finish_after_ripple",
+            "id",
+            postgresql_where=text("status = 'created'"),
+        ),
+        Index(
+            "ix_escrows_watch_lease_owner",
+            "watch_lease_owner",
+            postgresql_where=text("watch_lease_owner IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -200,6 +217,18 @@ class Escrow(Timestamped, Base):
     close_tx_hash: Mapped[str | None] = mapped_column(String(64))
     failure_code: Mapped[str | None] = mapped_column(String(40))
     failure_reason: Mapped[str | None] = mapped_column(String(500))
+    # The account that submitted the finish or cancel (rpc mode): the promoter, the fighter, or
+    # anyone else, as the ledger shows it.
+    closed_by_address: Mapped[str | None] = mapped_column(String(35))
+    # A move the outcome did not allow, recorded as the ledger shows it (PRODUCT: anomalies).
+    anomaly_reason: Mapped[str | None] = mapped_column(String(500))
+    anomaly_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The ledger that validated the EscrowCreate: where the owner's history is searched from.
+    create_ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+    # The watch: when the escrow was last looked up on the ledger, and a worker's claim on it.
+    watched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watch_lease_owner: Mapped[str | None] = mapped_column(String(64))
+    watch_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     bout: Mapped[Bout] = relationship(back_populates="escrows")
 

@@ -3,7 +3,7 @@
 A show escrow has no CancelAfter, so once created it can only ever be finished to its fighter:
 shows are paid whatever the outcome. A bonus is finished (with the platform's fulfillment) only
 for a winner; every other bonus is cancelled back to the promoter after CancelAfter, and its
-preimage is never revealed. The bout closes when every escrow the outcome pays out is finished;
+preimage is never revealed. The bout closes when every escrow the outcome pays out is settled;
 the cancels (refunds) may still be confirmed after that.
 """
 
@@ -17,6 +17,7 @@ from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.ledger.evidence import PayoutAction
 
 FINISH, CANCEL = PayoutAction.FINISH, PayoutAction.CANCEL
+SETTLED = frozenset({EscrowStatus.FINISHED, EscrowStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class PayoutPlan:
         return frozenset(kind for kind, action in self.actions.items() if action is CANCEL)
 
     def closes(self, statuses: Mapping[EscrowKind, EscrowStatus]) -> bool:
-        return all(statuses[kind] == EscrowStatus.FINISHED for kind in self.paid_out)
+        """Every escrow the outcome pays out is settled, however it was (a close the outcome
+        did not allow is an anomaly, but the money has moved all the same)."""
+        return all(statuses[kind] in SETTLED for kind in self.paid_out)
 
     def refund_pending(self, statuses: Mapping[EscrowKind, EscrowStatus]) -> bool:
         return any(statuses[kind] == EscrowStatus.CREATED for kind in self.refunds)

@@ -29,7 +29,8 @@ _BOUT = (
 _ESCROW = (
     "id, bout_id, kind, status, owner_address, destination_address, amount_drops,"
     " finish_after_ripple, cancel_after_ripple, condition_hex, preimage_ciphertext,"
-    " offer_sequence, create_tx_hash, close_tx_hash, failure_code, failure_reason"
+    " offer_sequence, create_tx_hash, close_tx_hash, failure_code, failure_reason,"
+    " closed_by_address, anomaly_reason, anomaly_at, create_ledger_index"
 )
 _BOUT_FIELDS = len(_BOUT.split(","))
 _ESCROW_FIELDS = len(_ESCROW.split(","))
@@ -300,7 +301,9 @@ async def lock_bout(
 
 _SAVE_ESCROW = """
 UPDATE escrows SET status = $2, offer_sequence = $3, create_tx_hash = $4, close_tx_hash = $5,
-                   failure_code = $6, failure_reason = $7, updated_at = now()
+                   failure_code = $6, failure_reason = $7, closed_by_address = $8,
+                   anomaly_reason = $9, anomaly_at = $10, create_ledger_index = $11,
+                   updated_at = now()
 WHERE id = $1
 """
 _SAVE_BOUT = "UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHERE id = $1"
@@ -318,6 +321,10 @@ def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
         escrow.close_tx_hash,
         escrow.failure_code,
         escrow.failure_reason,
+        escrow.closed_by_address,
+        escrow.anomaly_reason,
+        escrow.anomaly_at,
+        escrow.create_ledger_index,
     )
 
 
@@ -376,14 +383,16 @@ async def load_bout_for_signing(tx: Tx, bout_id: uuid.UUID) -> BoutRow | None:
 
 # --- views ---------------------------------------------------------------------------------
 
-# Each escrow with its newest sign request (the newest by insertion; ties by id).
+# Each escrow with its newest sign request of the promoter's (the newest by insertion; ties by
+# id); a fighter's claim is theirs, not the escrow's flow.
 _ESCROWS_FOR_VIEW = f"""
 SELECT {", ".join(f"e.{c.strip()}" for c in _ESCROW.split(","))},
        s.payload_id, s.status, s.updated_at
 FROM escrows e
 LEFT JOIN LATERAL (
     SELECT a.payload_id, a.status, a.updated_at FROM signing_attempts a
-    WHERE a.escrow_id = e.id ORDER BY a.created_at DESC, a.id DESC LIMIT 1
+    WHERE a.escrow_id = e.id AND a.phase <> 'claim'
+    ORDER BY a.created_at DESC, a.id DESC LIMIT 1
 ) s ON true
 WHERE e.bout_id = ANY($1::uuid[])
 ORDER BY e.bout_id, e.kind

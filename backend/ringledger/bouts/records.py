@@ -27,6 +27,10 @@ class EscrowRow:
     close_tx_hash: str | None
     failure_code: str | None
     failure_reason: str | None
+    closed_by_address: str | None = None
+    anomaly_reason: str | None = None
+    anomaly_at: datetime | None = None
+    create_ledger_index: int | None = None
 
 
 @dataclass(slots=True)

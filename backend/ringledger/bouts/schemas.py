@@ -30,9 +30,14 @@ class CreateBoutRequest(BaseModel):
     title: str | None = Field(default=None, max_length=200)
 
 
+SigningStatusName = Literal["open", "signed", "declined", "expired", "unknown", "superseded"]
+
+
 class SigningView(BaseModel):
+    """The escrow's newest sign request of the promoter's (a fighter's claim is not shown)."""
+
     payload_id: str
-    status: Literal["open", "signed", "declined", "expired", "unknown"]
+    status: SigningStatusName
     updated_at: str
 
 
@@ -51,7 +56,17 @@ class EscrowView(BaseModel):
     close_tx_hash: str | None
     failure_code: str | None
     failure_reason: str | None
+    closed_by_address: str | None = Field(
+        description="The account that submitted the finish or cancel (rpc mode), else null."
+    )
     signing: SigningView | None
+
+
+class AnomalyView(BaseModel):
+    escrow_kind: EscrowKind
+    tx_hash: str | None
+    reason: str
+    observed_at: str | None
 
 
 class BoutView(BaseModel):
@@ -70,6 +85,9 @@ class BoutView(BaseModel):
     refund_pending: bool
     created_at: str
     updated_at: str
+    anomalies: list[AnomalyView] = Field(
+        description="Ledger moves the outcome did not allow, recorded as the ledger shows them."
+    )
     escrows: list[EscrowView]
 
 

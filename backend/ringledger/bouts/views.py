@@ -34,6 +34,7 @@ def escrow_view(escrow: EscrowRow, signing: LatestSigning | None) -> dict[str, A
         "close_tx_hash": escrow.close_tx_hash,
         "failure_code": escrow.failure_code,
         "failure_reason": escrow.failure_reason,
+        "closed_by_address": escrow.closed_by_address,
         "signing": None
         if signing is None
         else {
@@ -66,7 +67,18 @@ def bout_view(
         "refund_pending": refund_pending(bout),
         "created_at": iso_utc(bout.created_at),
         "updated_at": iso_utc(bout.updated_at),
+        "anomalies": [anomaly_view(escrow) for escrow in bout.escrows if escrow.anomaly_reason],
         "escrows": [escrow_view(escrow, signing) for escrow, signing in escrows],
+    }
+
+
+def anomaly_view(escrow: EscrowRow) -> dict[str, Any]:
+    """A move the ledger made that the bout's outcome did not allow."""
+    return {
+        "escrow_kind": escrow.kind.value,
+        "tx_hash": escrow.close_tx_hash,
+        "reason": escrow.anomaly_reason,
+        "observed_at": iso_utc(escrow.anomaly_at),
     }
 
 

@@ -18,13 +18,14 @@ from ringledger.evidence import document as evidence_service
 
 _STYLES = {
     "applied": "green",
+    "anomaly": "bold red",
     "issued": "cyan",
     "rejected": "red",
     "xaman_unavailable": "red",
     "declined": "yellow",
     "expired": "yellow",
 }
-_DETAIL_KEYS = ("payload_id", "tx_hash", "offer_sequence", "outcome", "mode")
+_DETAIL_KEYS = ("payload_id", "tx_hash", "offer_sequence", "submitted_by", "outcome", "mode")
 
 
 async def load(url: URL, bout_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
@@ -98,3 +99,14 @@ def audit(
     output = common.wide_console()
     output.print(timeline(bout_id, facts, entries))
     output.print(f"{len(entries)} entries", highlight=False)
+    anomalies = [entry for entry in entries if entry["outcome"] == "anomaly"]
+    if anomalies:
+        # A move the outcome did not allow is never just one row among many.
+        common.errors.print(
+            f"[bold red]{len(anomalies)} ledger anomal{'y' if len(anomalies) == 1 else 'ies'}: "
+            + "; ".join(
+                f"{entry['details'].get('escrow_kind')}: {entry['details'].get('reason')}"
+                for entry in anomalies
+            )
+            + "[/bold red]"
+        )

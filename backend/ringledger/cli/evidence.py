@@ -17,10 +17,18 @@ from ringledger.cli.common import console, errors
 from ringledger.core.config import Settings
 from ringledger.core.responses import dumps
 from ringledger.evidence import document as evidence_service
-from ringledger.settlement import creation, payouts, result, withdraw
+from ringledger.settlement import (
+    claims,
+    creation,
+    follow_through,
+    observed,
+    payouts,
+    result,
+    withdraw,
+)
 
 # The route behind each audited action (the evidence checklist asks for the failing path).
-ROUTES = {
+ROUTES: dict[str, str | None] = {
     creation.PREPARE: "POST /bouts/{bout_id}/escrows/prepare",
     creation.CONFIRM: "POST /bouts/{bout_id}/escrows/confirm",
     result.ACTION: "POST /bouts/{bout_id}/result",
@@ -29,6 +37,10 @@ ROUTES = {
     payouts.CONFIRM: "POST /bouts/{bout_id}/payouts/confirm",
     "signing.escrow_create.reconcile": "POST /bouts/{bout_id}/escrows/signing/reconcile",
     "signing.payout.reconcile": "POST /bouts/{bout_id}/payouts/signing/reconcile",
+    claims.ACTION: "POST /bouts/{bout_id}/escrows/{escrow_kind}/claim",
+    # Moves the worker recorded from the ledger: no request behind them.
+    observed.ACTION: None,
+    follow_through.CLAIM_ACTION: None,
 }
 # What the runbook says to do next, per failure code.
 REMEDIATION = {
@@ -42,6 +54,8 @@ REMEDIATION = {
     "new Idempotency-Key.",
     "ledger_tec_tem": "No automatic retry: investigate why the ledger rejected the transaction.",
     "invalid_confirmation": "Reject the evidence and rebuild it from a fresh prepare.",
+    "anomaly": "Money moved on the ledger in a way the outcome did not allow: follow the "
+    "runbook's 'escrow moved on the ledger outside the service' procedure.",
 }
 CONFIRM_FAILURES = frozenset(
     {"signing_declined", "confirmation_timeout", "ledger_tec_tem", "invalid_confirmation"}
@@ -64,6 +78,8 @@ def incident(entry: dict[str, Any], bout_id: str) -> dict[str, Any]:
     details = entry["details"]
     code = entry["failure_code"] or entry["outcome"]
     route = ROUTES.get(entry["action"])
+    if route is not None:
+        route = route.replace("{escrow_kind}", str(details.get("escrow_kind")))
     by_system = entry["actor_role"] == "system"
     return {
         "audit_id": entry["id"],
@@ -101,7 +117,7 @@ def checklist(document: dict[str, Any], verification: Any) -> dict[str, Any]:
     flagged = [
         entry
         for entry in document["audit"]
-        if entry["failure_code"] or entry["outcome"] in ("rejected", "xaman_unavailable")
+        if entry["failure_code"] or entry["outcome"] in ("rejected", "xaman_unavailable", "anomaly")
     ]
     return {
         "incidents": [incident(entry, bout_id) for entry in flagged],

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from ringledger.cli import audit_view, common, evidence, reconcile_worker, rotate_key, smoke
+from ringledger.cli import (
+    audit_view,
+    common,
+    evidence,
+    ledger_check,
+    reconcile_worker,
+    rotate_key,
+    smoke,
+)
 from ringledger.cli.common import console, errors
 from ringledger.core import migrations
 from ringledger.core.metrics import METRICS_DIR_VARIABLE
@@ -268,6 +276,7 @@ def enable_user(email: Annotated[str, typer.Argument(help="The account's email."
 app.command("evidence")(evidence.evidence)
 app.command("audit")(audit_view.audit)
 app.command("reconcile")(reconcile_worker.reconcile)
+app.command("ledger-check")(ledger_check.ledger_check)
 app.command("smoke")(smoke.smoke)
 app.command("rotate-preimage-key")(rotate_key.rotate_preimage_key)
 

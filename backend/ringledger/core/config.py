@@ -139,6 +139,17 @@ class Settings(BaseSettings):
         description="FinishAfter must be at least this far ahead to create a bout or prepare "
         "its escrows.",
     )
+    RINGLEDGER_FOLLOW_THROUGH_GIVE_UP: Duration = Field(
+        default=timedelta(hours=1),
+        description="`XRPL_MODE=rpc`: a signed transaction still unknown to the node (or not "
+        "validated) this long after it was signed is recorded as `confirmation_timeout` on its "
+        "escrow and left to the operator.",
+    )
+    RINGLEDGER_LEDGER_WATCH_INTERVAL: Duration = Field(
+        default=timedelta(minutes=10),
+        description="`XRPL_MODE=rpc`: the worker looks up each escrow whose FinishAfter has "
+        "passed at most this often, to learn of a finish or cancel sent by anyone else.",
+    )
     RINGLEDGER_LOGIN_WINDOW: Duration = Field(
         default=timedelta(minutes=15), description="Window of the failed-login throttle."
     )
@@ -185,6 +196,11 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description="Database connections per API process, all opened at start-up.",
+    )
+    RINGLEDGER_SHUTDOWN_GRACE: Duration = Field(
+        default=timedelta(seconds=20),
+        description="On SIGTERM, how long a stopping process may take to finish what it is "
+        "doing (requests in flight; the reconcile worker's item in hand) before it exits.",
     )
     RINGLEDGER_WEB_DIR: Path = Field(
         default=Path("frontend/dist"), description="The built web console."

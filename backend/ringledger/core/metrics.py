@@ -38,6 +38,21 @@ ERRORS = Counter(
 FAILURES = Counter(
     "ringledger_confirm_failures_total", "Deterministic confirm failures", ["failure_code"]
 )
+ANOMALIES = Counter(
+    "ringledger_ledger_anomalies_total",
+    "Escrow moves found on the ledger that the bout's outcome did not allow",
+    ["escrow_kind"],
+)
+FOLLOWED = Counter(
+    "ringledger_follow_through_total",
+    "Signed transactions the worker followed to the ledger, by what became of them",
+    ["phase", "outcome"],
+)
+WATCHED = Counter(
+    "ringledger_ledger_watch_total",
+    "Escrows the worker looked up on the ledger, by what it found",
+    ["found"],
+)
 OUTSIDE_CALLS = Counter(
     "ringledger_outside_calls_total",
     "Calls to Xaman and the XRPL node",

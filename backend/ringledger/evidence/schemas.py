@@ -31,6 +31,9 @@ class SigningAttemptOut(BaseModel):
     status: str
     status_reason: str | None
     tx_hash: str | None
+    signed_at: str | None
+    followed_at: str | None = None
+    followed_outcome: str | None = None
     expires_at: str
     created_at: str
     updated_at: str

@@ -79,6 +79,8 @@ def ledger_tx(tx_hash: str, result: dict[str, Any], tx: dict[str, Any]) -> Ledge
         offer_sequence=optional(tx, "OfferSequence", int),
         sequence=_sequence(tx),
         close_time=_close_time(result, tx),
+        # The create's ledger is where the watch searches the owner's history from.
+        ledger_index=first_int(result, tx, "ledger_index"),
     )
 
 

@@ -115,8 +115,11 @@ def create_failure(tx: LedgerTx, expected: ExpectedCreate) -> Failure | None:
     return _mismatch(mismatched)
 
 
-def payout_failure(tx: LedgerTx, expected: ExpectedPayout) -> Failure | None:
-    """A validated finish/cancel must settle this escrow, at a valid ledger time."""
+def payout_failure(
+    tx: LedgerTx, expected: ExpectedPayout, *, judge_timing: bool = True
+) -> Failure | None:
+    """A validated finish/cancel must settle this escrow, at a valid ledger time (judged only
+    when `judge_timing`: a node's tesSUCCESS is itself the ledger's verdict on the timing)."""
     mismatched = [
         name
         for name, seen, wanted in (
@@ -128,7 +131,26 @@ def payout_failure(tx: LedgerTx, expected: ExpectedPayout) -> Failure | None:
     ]
     if not same_hex(tx.fulfillment_hex or None, expected.fulfillment_hex):
         mismatched.append("fulfillment_hex")
-    return _mismatch(mismatched) or _timing_failure(tx.close_time, expected)
+    failure = _mismatch(mismatched)
+    if failure is None and judge_timing:
+        failure = _timing_failure(tx.close_time, expected)
+    return failure
+
+
+def close_failure(tx: LedgerTx, *, owner: str, offer_sequence: int | None) -> Failure | None:
+    """A finish or cancel found on the ledger must be one of this escrow (Owner and
+    OfferSequence: whoever submitted it, as any account may)."""
+    mismatched = [
+        name
+        for name, seen, wanted in (
+            ("owner_address", tx.owner, owner),
+            ("offer_sequence", tx.offer_sequence, offer_sequence),
+        )
+        if seen != wanted
+    ]
+    if tx.transaction_type not in ("EscrowFinish", "EscrowCancel"):
+        mismatched.insert(0, "transaction_type")
+    return _mismatch(mismatched)
 
 
 def _timing_failure(close_time: int | None, expected: ExpectedPayout) -> Failure | None:

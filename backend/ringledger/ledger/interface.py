@@ -77,7 +77,8 @@ class LedgerTx:
     sequence: int | None = None
     # Ripple-epoch close time of the validated ledger holding the transaction (`date`).
     close_time: int | None = None
-    # The ledger holding it, as `account_tx` reports it (a `tx` lookup leaves it None).
+    # The ledger holding it (`ledger_index`): an EscrowCreate's is where the owner's history is
+    # searched from for the escrow's close.
     ledger_index: int | None = None
 
 

@@ -7,7 +7,7 @@ field missing or of the wrong JSON type raises `BadAnswer`, so a half-read answe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ringledger.ledger.answers import (
@@ -16,7 +16,6 @@ from ringledger.ledger.answers import (
     amount,
     currency,
     decimal_text,
-    first_int,
     ledger_tx,
     list_at,
     object_at,
@@ -118,8 +117,7 @@ def _history_item(item: Any) -> LedgerTx:
     tx_hash = optional(item, "hash", str) or optional(tx, "hash", str)
     if tx_hash is None or not TX_HASH.fullmatch(tx_hash):
         raise BadAnswer("a transaction item has no transaction hash")
-    found = ledger_tx(tx_hash.upper(), item, tx)
-    return replace(found, ledger_index=first_int(item, tx, "ledger_index"))
+    return ledger_tx(tx_hash.upper(), item, tx)
 
 
 def account_info(account: str, result: dict[str, Any]) -> AccountInfo:

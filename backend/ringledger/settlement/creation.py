@@ -137,6 +137,7 @@ class EscrowCreation:
         assert observed.sequence is not None
         escrow.offer_sequence = observed.sequence
         escrow.create_tx_hash = claimed.tx_hash
+        escrow.create_ledger_index = observed.ledger_index  # the watch searches from there
         escrow.failure_code = escrow.failure_reason = None
         queries.record_move(tx, escrow, tx_hash=claimed.tx_hash, move="create")
         lifecycle.move_escrow(

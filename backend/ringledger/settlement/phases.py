@@ -45,12 +45,11 @@ class Prepared:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Rules(Protocol):
-    """What one phase decides; the steps around it are `prepare` and `confirm` below."""
+class Preparing(Protocol):
+    """What a prepare decides: which state allows it, what each escrow gets to sign."""
 
     signing_phase: SigningPhase
     prepare_action: str
-    confirm_action: str
 
     def prepare_refusal(self, bout: BoutRow) -> str | None:
         """Why the bout's state allows no prepare now (a 409), or None."""
@@ -64,6 +63,12 @@ class Rules(Protocol):
         ...
 
     def expire_minutes(self, bout: BoutRow) -> int: ...
+
+
+class Rules(Preparing, Protocol):
+    """What one phase decides; the steps around it are `prepare` and `confirm` below."""
+
+    confirm_action: str
 
     def confirm_refusal(self, bout: BoutRow, escrow: EscrowRow) -> str | None:
         """Why the states allow no confirm of this escrow now (a 409), or None."""
@@ -89,7 +94,7 @@ class Rules(Protocol):
 
 
 async def prepare(
-    tx: Tx, rules: Rules, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService
+    tx: Tx, rules: Preparing, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService
 ) -> tuple[BoutRow, list[dict[str, Any]]]:
     """Sign requests for the escrows the phase can act on; the bout and the answer's items."""
     bout = await queries.load_bout_for_signing(tx, bout_id)
@@ -111,12 +116,13 @@ async def prepare(
         actor=actor,
         action=rules.prepare_action,
     )
-    held = await signing_service.supersede(
+    superseding = await signing_service.supersede(
         signing,
         phase=rules.signing_phase,
         escrow_ids=[item.escrow.id for item in prepared],
         earlier=earlier,
     )
+    held = superseding.held
     # The bout's rows were read without a row lock, and a request that held the signing lock
     # before us (a withdrawal), a confirm or a reconcile may have changed them since: check
     # again under the lock before storing anything.
@@ -124,6 +130,8 @@ async def prepare(
     if locked is None:
         raise BoutNotFound("No such bout.")
     bout = locked.bout
+    # Withdrawn at the signing side whatever happens next: recorded as such in any case.
+    await _record_superseded(tx, bout, superseding.withdrawn, actor)
     refusal = await _held_by_signer(tx, bout, held, actor) or _changed_since(rules, bout, prepared)
     if refusal is not None:
         await signing_service.withdraw_issued(signing, issued)
@@ -169,7 +177,18 @@ async def _held_by_signer(
     )
 
 
-def _changed_since(rules: Rules, bout: BoutRow, prepared: list[Prepared]) -> str | None:
+async def _record_superseded(
+    tx: Tx, bout: BoutRow, withdrawn: list[AttemptRow], actor: Actor
+) -> None:
+    for attempt in withdrawn:
+        current, newest = await signing_queries.current(tx.conn, attempt.id)
+        kind = bout.escrow_by_id(current.escrow_id).kind.value
+        signing_service.record_superseded(
+            tx, attempt=current, newest=newest, escrow_kind=kind, actor=actor
+        )
+
+
+def _changed_since(rules: Preparing, bout: BoutRow, prepared: list[Prepared]) -> str | None:
     """Why the bout, as it is under its lock, no longer allows what was prepared, if it does not."""
     refusal = rules.prepare_refusal(bout)
     if refusal is None and all(
@@ -233,11 +252,54 @@ async def confirm(
     """Move one escrow on validated evidence: the ledger is asked before the bout is locked (a
     slow node never holds the lock), the states and the evidence are judged under it."""
     observed = await ledger.fetch(tx_hash=claimed.tx_hash, claimed=sent_claim)
-    locked = await queries.lock_bout(tx, bout_id, tx_hash=claimed.tx_hash)
+    locked = await _lock(tx, bout_id, claimed.tx_hash)
+    escrow = next(item for item in locked.bout.escrows if item.kind.value == kind)
+    return await judge(tx, rules, locked, escrow, claimed=claimed, observed=observed, actor=actor)
+
+
+async def follow(
+    tx: Tx,
+    rules: Rules,
+    *,
+    bout_id: uuid.UUID,
+    escrow_id: uuid.UUID,
+    observed: LedgerTx,
+    actor: Actor,
+) -> dict[str, Any]:
+    """The confirm the promoter would have sent for a transaction the service read from the
+    node itself (the follow-through): the same checks and failures, and nothing recorded twice
+    when the escrow already moved by this very transaction (a promoter's confirm was first)."""
+    locked = await _lock(tx, bout_id, observed.tx_hash)
+    escrow = locked.bout.escrow_by_id(escrow_id)
+    if observed.tx_hash in (escrow.create_tx_hash, escrow.close_tx_hash):
+        return {"result": ALREADY_RECORDED, "tx_hash": observed.tx_hash}
+    claimed = LedgerTx(tx_hash=observed.tx_hash, validated=None)  # nothing claimed beyond it
+    return await judge(tx, rules, locked, escrow, claimed=claimed, observed=observed, actor=actor)
+
+
+ALREADY_RECORDED = "already_recorded"
+
+
+async def _lock(tx: Tx, bout_id: uuid.UUID, tx_hash: str) -> queries.Locked:
+    locked = await queries.lock_bout(tx, bout_id, tx_hash=tx_hash)
     if locked is None:
         raise BoutNotFound("No such bout.")
-    bout, hash_used = locked.bout, locked.hash_used
-    escrow = next(item for item in bout.escrows if item.kind.value == kind)
+    return locked
+
+
+async def judge(
+    tx: Tx,
+    rules: Rules,
+    locked: queries.Locked,
+    escrow: EscrowRow,
+    *,
+    claimed: LedgerTx,
+    observed: LedgerTx,
+    actor: Actor,
+) -> dict[str, Any]:
+    """With the bout locked: the states, then the evidence, then the move (or a recorded
+    refusal or failure)."""
+    bout = locked.bout
     refusal = rules.confirm_refusal(bout, escrow)
     if refusal is not None:
         raise lifecycle.reject(
@@ -245,7 +307,7 @@ async def confirm(
         )
     mismatch = await rules.mismatch(tx, bout, escrow, observed, actor)
     failure = first_failure(
-        claimed=claimed, observed=observed, mismatch=mismatch, hash_used=hash_used
+        claimed=claimed, observed=observed, mismatch=mismatch, hash_used=locked.hash_used
     )
     if failure is not None:
         raise record_failure(

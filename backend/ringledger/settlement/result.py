@@ -11,6 +11,7 @@ from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.models import BoutStatus, Outcome
 from ringledger.core.db import Tx
 from ringledger.core.timeutil import iso_utc, utcnow
+from ringledger.settlement import closing
 
 ACTION = "bout.enter_result"
 
@@ -55,6 +56,9 @@ async def enter_result(
         action=ACTION,
         details={"outcome": outcome.value, "winner": winner},
     )
+    # A fighter may have claimed a show purse already (rpc mode, the watch recorded it): the
+    # bout is then paying, or even paid.
+    closing.advance(tx, bout=bout, actor=actor, action=ACTION)
     return {
         "bout_id": str(bout.id),
         "bout_status": bout.status.value,

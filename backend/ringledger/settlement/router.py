@@ -14,9 +14,11 @@ from ringledger.bouts.deps import (
     AdminBout,
     BoutAccess,
     EscrowConfirmAccess,
+    FighterBout,
     OwnedBout,
     PayoutConfirmAccess,
 )
+from ringledger.bouts.models import EscrowKind
 from ringledger.bouts.schemas import BoutView
 from ringledger.core.context import add_log_fields
 from ringledger.core.deps import settings_of
@@ -30,8 +32,9 @@ from ringledger.idempotency.service import (
     run_once,
 )
 from ringledger.ledger.deps import ledger_of
-from ringledger.settlement import creation, payouts, reconcile, result, withdraw
+from ringledger.settlement import claims, creation, payouts, reconcile, result, withdraw
 from ringledger.settlement.schemas import (
+    ClaimOut,
     EscrowConfirmOut,
     EscrowConfirmRequest,
     EscrowPrepareOut,
@@ -146,6 +149,30 @@ async def confirm_escrow(
 ) -> Response:
     """Confirm one EscrowCreate on validated ledger evidence (idempotent per key)."""
     return await _confirm(ESCROW_CONFIRM, creation.confirm, access, body, request)
+
+
+@router.post(
+    "/escrows/{escrow_kind}/claim",
+    operation_id="claimShowPurse",
+    response_model=ClaimOut,
+    responses=errors(401, 403, 404, 409, 422, 502),
+)
+async def claim_show_purse(
+    escrow_kind: EscrowKind, access: FighterBout, request: Request
+) -> Response:
+    """A sign request for the fighter's own EscrowFinish of their show escrow (once FinishAfter
+    has passed; only that fighter's address may sign it)."""
+    async with access.unit.transaction() as tx:
+        answer = await claims.claim(
+            tx,
+            user=access.user,
+            bout=access.seen,
+            kind=escrow_kind,
+            actor=access.actor,
+            signing=signing_of(request),
+            settings=settings_of(request),
+        )
+    return json_response(answer)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from pydantic.json_schema import SkipJsonSchema
 
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome, Winner
+from ringledger.bouts.schemas import SigningStatusName
 from ringledger.core.models import UINT32_MAX
 
 TxHash = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{64}$", description="64 hex characters.")]
@@ -33,6 +34,16 @@ class PreparedEscrow(BaseModel):
     escrow_id: uuid.UUID
     escrow_kind: EscrowKind
     unsigned_tx: dict[str, Any] = Field(description="XRPL transaction JSON to sign.")
+    xaman_sign_request: SignRequestOut
+
+
+class ClaimOut(BaseModel):
+    bout_id: uuid.UUID
+    escrow_kind: EscrowKind
+    unsigned_tx: dict[str, Any] = Field(
+        description="An EscrowFinish from the fighter's address: Owner the promoter, "
+        "OfferSequence the create's."
+    )
     xaman_sign_request: SignRequestOut
 
 
@@ -69,7 +80,7 @@ class ReconcileOut(BaseModel):
     escrow_kind: EscrowKind
     escrow_status: EscrowStatus
     payload_id: str
-    signing_status: Literal["open", "signed", "declined", "expired", "unknown"]
+    signing_status: SigningStatusName
     tx_hash: str | None
     failure_code: Literal["signing_declined", "signing_expired"] | None
 
@@ -161,6 +172,9 @@ class ResultRequest(BaseModel):
 
 class ResultOut(BaseModel):
     bout_id: uuid.UUID
-    bout_status: Literal["result_entered"]
+    bout_status: BoutStatus = Field(
+        description="result_entered; further along when the ledger already shows a show purse "
+        "claimed by its fighter (rpc mode)."
+    )
     winner: Literal["A", "B"] | None
     outcome: Literal["win_a", "win_b", "draw", "no_contest"]

@@ -16,7 +16,7 @@ from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.db import Tx
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import PayloadOutcome, RecordResult
-from ringledger.signing.models import SigningStatus
+from ringledger.signing.models import SigningPhase, SigningStatus
 from ringledger.signing.queries import AttemptRow
 from ringledger.signing.service import Recorded
 
@@ -53,7 +53,8 @@ def record_locked(
     )
     if recorded is None:
         return RecordResult("unchanged", escrow_kind=escrow.kind.value, before=before, after=before)
-    if recorded.newest:
+    # A fighter's claim is theirs: its decline is not the escrow's failure to show the promoter.
+    if recorded.newest and current.phase != SigningPhase.CLAIM:
         _mark_escrow(tx, escrow, recorded)
     return RecordResult(
         "recorded",

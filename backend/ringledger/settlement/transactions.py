@@ -71,3 +71,14 @@ def escrow_cancel(escrow: EscrowRow) -> dict[str, Any]:
             offer_sequence=escrow.offer_sequence,
         )
     )
+
+
+def escrow_claim(escrow: EscrowRow, *, account: str) -> dict[str, Any]:
+    """A fighter's own EscrowFinish of their show escrow: any account may finish an escrow once
+    FinishAfter has passed, and the money goes to its Destination whoever sends it."""
+    assert escrow.offer_sequence is not None
+    return _unsigned(
+        EscrowFinish(
+            account=account, owner=escrow.owner_address, offer_sequence=escrow.offer_sequence
+        )
+    )

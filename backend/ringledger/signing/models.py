@@ -15,6 +15,7 @@ from ringledger.core.models import Base, Timestamped, new_id, pg_enum
 class SigningPhase(enum.StrEnum):
     ESCROW_CREATE = "escrow_create"
     PAYOUT = "payout"
+    CLAIM = "claim"  # a fighter's own EscrowFinish of their show escrow
 
 
 class SigningStatus(enum.StrEnum):
@@ -23,6 +24,7 @@ class SigningStatus(enum.StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     UNKNOWN = "unknown"
+    SUPERSEDED = "superseded"  # a newer prepare replaced it and withdrew it
 
 
 class SigningAttempt(Timestamped, Base):
@@ -35,6 +37,19 @@ class SigningAttempt(Timestamped, Base):
             "created_at",
             "id",
             postgresql_where=text("status = 'open'"),
+        ),
+        # The follow-through walks the signed requests it has not finished with (0007).
+        Index(
+            "ix_signing_attempts_unfollowed_signed_at",
+            "signed_at",
+            "id",
+            postgresql_where=text("status = 'signed' AND followed_at IS NULL"),
+        ),
+        # A stopping worker gives back the leases it holds (0007).
+        Index(
+            "ix_signing_attempts_lease_owner",
+            "lease_owner",
+            postgresql_where=text("lease_owner IS NOT NULL"),
         ),
     )
 
@@ -56,3 +71,10 @@ class SigningAttempt(Timestamped, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     tx_hash: Mapped[str | None] = mapped_column(String(64))
     status_reason: Mapped[str | None] = mapped_column(String(500))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When and how the follow-through finished with a signed request (rpc mode).
+    followed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followed_outcome: Mapped[str | None] = mapped_column(String(40))
+    # A worker's claim: no other worker takes the request before lease_until.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from ringledger.core.db import Connection, Tx
+from ringledger.core.db import Connection, Tx, affected
 from ringledger.signing.models import SigningPhase, SigningStatus
 
 
@@ -27,11 +27,14 @@ class AttemptRow:
     status_reason: str | None
     created_at: datetime
     updated_at: datetime
+    signed_at: datetime | None = None
+    followed_at: datetime | None = None
+    followed_outcome: str | None = None
 
 
 _ATTEMPT = (
     "id, escrow_id, bout_id, phase, mode, payload_id, identifier, status, expires_at, tx_hash,"
-    " status_reason, created_at, updated_at"
+    " status_reason, created_at, updated_at, signed_at, followed_at, followed_outcome"
 )
 ATTEMPT_COLUMNS = [column.strip() for column in _ATTEMPT.split(",")]
 
@@ -122,7 +125,8 @@ async def current(conn: Connection, attempt_id: uuid.UUID) -> tuple[AttemptRow, 
 
 
 _SAVE = """
-UPDATE signing_attempts SET status = $2, tx_hash = $3, status_reason = $4, updated_at = now()
+UPDATE signing_attempts SET status = $2, tx_hash = $3, status_reason = $4, signed_at = $5,
+                            updated_at = now()
 WHERE id = $1
 """
 
@@ -139,6 +143,7 @@ def save(tx: Tx, attempt: AttemptRow) -> None:
         attempt.status.value,
         attempt.tx_hash,
         attempt.status_reason,
+        attempt.signed_at,
     )
 
 
@@ -177,32 +182,106 @@ async def of_bout(
     return [attempt_of(row) for row in rows]
 
 
-# The reconcile worker's walk: open attempts, oldest first, only the newest of each escrow and
-# phase (a newer prepare superseded and withdrew the others), none another worker holds.
+# --- the worker's claims ---------------------------------------------------------------------
+# A worker claims what it works on with a lease, committed at once, and holds no row lock while it
+# asks Xaman or the node: a reconcile or a webhook about the same request is never kept waiting
+# behind it. A lease that ran out (a worker that died) is anybody's again.
+
 _CLAIM_OPEN = f"""
-SELECT {_ATTEMPT} FROM signing_attempts a
-WHERE a.status = 'open' AND (a.created_at, a.id) > ($1, $2)
-  AND NOT EXISTS (
-      SELECT 1 FROM signing_attempts newer
-      WHERE newer.escrow_id = a.escrow_id AND newer.phase = a.phase
-        AND (newer.created_at, newer.id) > (a.created_at, a.id)
-  )
-ORDER BY a.created_at, a.id
-LIMIT $3
-FOR UPDATE OF a SKIP LOCKED
+UPDATE signing_attempts a SET lease_owner = $3, lease_until = now() + $4::interval
+FROM (
+    SELECT id FROM signing_attempts
+    WHERE status = 'open' AND (lease_until IS NULL OR lease_until < now())
+      AND (created_at, id) > ($1, $2)
+    ORDER BY created_at, id
+    LIMIT $5
+    FOR UPDATE SKIP LOCKED
+) AS due
+WHERE a.id = due.id
+RETURNING {", ".join(f"a.{column}" for column in ATTEMPT_COLUMNS)}
+"""
+_CLAIM_UNFOLLOWED = f"""
+UPDATE signing_attempts a SET lease_owner = $3, lease_until = now() + $4::interval
+FROM (
+    SELECT id FROM signing_attempts
+    WHERE status = 'signed' AND followed_at IS NULL
+      AND (lease_until IS NULL OR lease_until < now())
+      AND (signed_at, id) > ($1, $2)
+    ORDER BY signed_at, id
+    LIMIT $5
+    FOR UPDATE SKIP LOCKED
+) AS due
+WHERE a.id = due.id
+RETURNING {", ".join(f"a.{column}" for column in ATTEMPT_COLUMNS)}
+"""
+_RELEASE = (
+    "UPDATE signing_attempts SET lease_owner = NULL, lease_until = NULL"
+    " WHERE id = ANY($1::uuid[]) AND lease_owner = $2"
+)
+_RELEASE_ALL = (
+    "UPDATE signing_attempts SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
+)
+_FOLLOWED = """
+UPDATE signing_attempts SET followed_at = now(), followed_outcome = $2,
+                            lease_owner = NULL, lease_until = NULL
+WHERE id = $1
 """
 _COUNT_OPEN = "SELECT count(*) FROM signing_attempts WHERE status = 'open'"
+_COUNT_UNFOLLOWED = (
+    "SELECT count(*) FROM signing_attempts WHERE status = 'signed' AND followed_at IS NULL"
+)
 # Before any attempt there is.
 FIRST = (datetime(1970, 1, 1, tzinfo=UTC), uuid.UUID(int=0))
 
 
 async def claim_open(
-    conn: Connection, *, after: tuple[datetime, uuid.UUID], limit: int
+    conn: Connection,
+    *,
+    owner: str,
+    lease: timedelta,
+    after: tuple[datetime, uuid.UUID],
+    limit: int,
 ) -> list[AttemptRow]:
-    """The next open attempts after the keyset, locked until commit (skipping held ones)."""
-    return [attempt_of(row) for row in await conn.fetch(_CLAIM_OPEN, *after, limit)]
+    """Lease the next open attempts after the keyset (oldest first) to `owner`."""
+    rows = await conn.fetch(_CLAIM_OPEN, *after, owner, lease, limit)
+    return sorted((attempt_of(row) for row in rows), key=lambda a: (a.created_at, a.id))
+
+
+async def claim_unfollowed(
+    conn: Connection,
+    *,
+    owner: str,
+    lease: timedelta,
+    after: tuple[datetime, uuid.UUID],
+    limit: int,
+) -> list[AttemptRow]:
+    """Lease the next signed attempts the follow-through has not finished with (by signing)."""
+    rows = await conn.fetch(_CLAIM_UNFOLLOWED, *after, owner, lease, limit)
+    attempts = [attempt_of(row) for row in rows]
+    return sorted(attempts, key=lambda a: (a.signed_at or FIRST[0], a.id))
+
+
+async def release(conn: Connection, *, attempt_ids: list[uuid.UUID], owner: str) -> None:
+    """Give these attempts' leases back (only those `owner` still holds)."""
+    if attempt_ids:
+        await conn.execute(_RELEASE, attempt_ids, owner)
+
+
+async def release_all(conn: Connection, *, owner: str) -> int:
+    """Give back every lease `owner` holds (a worker that stops); how many."""
+    return affected(await conn.execute(_RELEASE_ALL, owner))
+
+
+async def mark_followed(conn: Connection, *, attempt_id: uuid.UUID, outcome: str) -> None:
+    """The follow-through is done with this signed attempt (`outcome` says how); lease freed."""
+    await conn.execute(_FOLLOWED, attempt_id, outcome)
 
 
 async def count_open(conn: Connection) -> int:
     total: int = await conn.fetchval(_COUNT_OPEN)
+    return total
+
+
+async def count_unfollowed(conn: Connection) -> int:
+    total: int = await conn.fetchval(_COUNT_UNFOLLOWED)
     return total

@@ -32,7 +32,10 @@ _FAILURE_FOR = {
     SigningStatus.EXPIRED: ("signing_expired", "The sign request expired unsigned."),
 }
 SIGNING_FAILURES = frozenset(code for code, _ in _FAILURE_FOR.values())
-_SETTLED = frozenset({SigningStatus.SIGNED, SigningStatus.DECLINED, SigningStatus.EXPIRED})
+_SETTLED = frozenset(
+    {SigningStatus.SIGNED, SigningStatus.DECLINED, SigningStatus.EXPIRED, SigningStatus.SUPERSEDED}
+)
+SUPERSEDED_REASON = "withdrawn when a newer sign request of the same escrow was prepared"
 _UNSETTLED = frozenset({SigningStatus.OPEN, SigningStatus.UNKNOWN})
 
 
@@ -129,29 +132,41 @@ def record_attempts(
         )
 
 
+@dataclass(frozen=True)
+class Superseding:
+    """What became of the earlier requests a prepare replaces."""
+
+    # Open in the signer's wallet (it cannot be withdrawn) or signed meanwhile, with what the
+    # signing side said of each: they make the prepare refuse.
+    held: list[tuple[AttemptRow, PayloadOutcome]]
+    # Withdrawn for good: to be recorded `superseded` under the bout's lock.
+    withdrawn: list[AttemptRow]
+
+
 async def supersede(
     signing: SigningService,
     *,
     phase: SigningPhase,
     escrow_ids: list[uuid.UUID],
     earlier: list[AttemptRow],
-) -> list[tuple[AttemptRow, PayloadOutcome]]:
-    """Withdraw the earlier sign requests of these escrows that are still open, which the ones
-    just issued replace; the requests of this phase the signer still holds — open in the
-    wallet, so they cannot be withdrawn, or signed meanwhile — with what the signing side said
-    of each. (An open request of the other phase is withdrawn without asking: an escrow's
-    EscrowCreate requests are moot once its payouts are prepared.)
+) -> Superseding:
+    """Withdraw the earlier open sign requests of these escrows that the ones just issued
+    replace: those of the same phase, and, when payouts are prepared, an escrow's EscrowCreate
+    requests (moot once its payouts are prepared). A fighter's claim and the promoter's payout
+    are left alone by each other: two signed finishes of one escrow cannot both succeed.
 
     A failure of the signing side while withdrawing is ignored (the request then expires on its
-    own): only an answer that says the signer holds it counts.
+    own and stays recorded open): only an answer that says the signer holds it counts.
     """
     wanted = set(escrow_ids)
-    held: list[tuple[AttemptRow, PayloadOutcome]] = []
+    done = Superseding(held=[], withdrawn=[])
     for attempt in earlier:
         if attempt.escrow_id not in wanted or attempt.status != SigningStatus.OPEN:
             continue
-        if attempt.phase != phase:
-            await _withdraw(signing, attempt.payload_id)
+        replaced = attempt.phase == phase or (
+            phase == SigningPhase.PAYOUT and attempt.phase == SigningPhase.ESCROW_CREATE
+        )
+        if not replaced:
             continue
         try:
             outcome = await signing.withdraw(payload_id=attempt.payload_id)
@@ -159,8 +174,24 @@ async def supersede(
             OUTSIDE_CALLS.labels("xaman", "cancel", "ignored_failure").inc()
             continue
         if outcome.status in (SigningStatus.OPEN, SigningStatus.SIGNED):
-            held.append((attempt, outcome))
-    return held
+            if attempt.phase == phase:
+                done.held.append((attempt, outcome))
+            continue
+        done.withdrawn.append(attempt)
+    return done
+
+
+def record_superseded(
+    tx: Tx, *, attempt: AttemptRow, newest: bool, escrow_kind: str, actor: Actor
+) -> None:
+    """Record that a still-open request was withdrawn because a newer prepare replaced it (with
+    the bout locked and the attempt re-read under the lock)."""
+    if attempt.status != SigningStatus.OPEN:
+        return  # a reconcile or the webhook recorded its end meanwhile
+    outcome = PayloadOutcome(status=SigningStatus.SUPERSEDED, reason=SUPERSEDED_REASON)
+    record(
+        tx, attempt=attempt, newest=newest, escrow_kind=escrow_kind, outcome=outcome, actor=actor
+    )
 
 
 async def withdraw_issued(signing: SigningService, issued: list[Issued]) -> None:
@@ -204,6 +235,8 @@ def record(
     """
     if attempt.status == outcome.status and attempt.tx_hash == (outcome.tx_hash or attempt.tx_hash):
         return None
+    if attempt.status == SigningStatus.SUPERSEDED:
+        return None  # withdrawn for good by the service itself: nobody can sign it any more
     if attempt.status in _SETTLED and outcome.status in _UNSETTLED:
         return None
     if attempt.status == SigningStatus.SIGNED and (
@@ -214,6 +247,8 @@ def record(
     attempt.status = outcome.status
     attempt.tx_hash = outcome.tx_hash or attempt.tx_hash
     attempt.status_reason = (outcome.reason or "")[:500] or None
+    if outcome.status == SigningStatus.SIGNED:
+        attempt.signed_at = tx.now  # the follow-through gives up some time after this
     queries.save(tx, attempt)
     failure = _FAILURE_FOR.get(outcome.status)
     audit.record(

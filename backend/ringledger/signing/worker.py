@@ -1,11 +1,12 @@
-"""The reconcile worker: ask the signing service about every open sign request, record answers.
+"""The reconcile worker's signing poll: ask the signing service about every open sign request,
+and record the answers.
 
-Several workers may run at once (one per machine). Each batch of open attempts is claimed with
-`FOR UPDATE SKIP LOCKED`, so one sign request is checked by one worker at a time. The worker
-never waits for a lock: a bout that a request is busy with is left for the next pass. A worker
-that cannot wait cannot deadlock with the routes, which lock the bout first and the attempt
-second. Recording goes through the same `OutcomeRecorder` as the reconcile route and the webhook,
-as the system actor, so the lifecycle status of an escrow or a bout never changes here.
+Several workers may run at once (one per machine). Each batch of open attempts is leased
+(`core.leases`), so one sign request is checked by one worker at a time, and no row lock is held
+while Xaman is asked: the reconcile route and the webhook never wait behind the worker.
+Recording goes through the same `OutcomeRecorder` as the reconcile route and the webhook, under
+the bout's lock, as the system actor, so the lifecycle status of an escrow or a bout never
+changes here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from datetime import datetime
 
 from ringledger.audit.service import Actor
 from ringledger.core.db import Database, Tx
+from ringledger.core.errors import DatabaseUnavailable
+from ringledger.core.leases import Lease
 from ringledger.signing import queries
 from ringledger.signing.interface import (
     OutcomeRecorder,
@@ -210,31 +213,67 @@ async def run_pass(
     *,
     options: WorkerOptions,
     limiter: RateLimiter,
+    lease: Lease,
     advance: Callable[[], None] = lambda: None,
     stopping: Callable[[], bool] = lambda: False,
     sleep: Sleep = asyncio.sleep,
 ) -> PassTally:
-    """One walk over the open sign requests, a batch (one transaction) at a time.
+    """One walk over the open sign requests, a leased batch at a time.
 
-    A batch is asked about first and recorded afterwards, so bout locks are held only for the
-    short recording step, never across calls to the signing service.
+    A batch is leased in a transaction of its own, committed at once; each request is then
+    asked about with no transaction open, and the answer recorded under its bout's lock in a
+    short transaction that also gives the lease back. Asked to stop, the worker finishes the
+    request in hand and gives the rest of its batch back.
     """
     tally = PassTally()
     cursor: Cursor = queries.FIRST
     while not stopping():
         async with database.transaction() as tx:
-            batch = await queries.claim_open(tx.conn, after=cursor, limit=options.batch_size)
-            if not batch:
-                break
-            cursor = (batch[-1].created_at, batch[-1].id)
-            answers = []
-            for attempt in batch:
-                outcome = await ask(
-                    signing, attempt, limiter=limiter, options=options, tally=tally, sleep=sleep
-                )
-                answers.append((attempt, outcome))
-                advance()
-            for attempt, outcome in answers:
-                if outcome is not None:
-                    await record(tx, record_outcome, attempt=attempt, outcome=outcome, tally=tally)
+            batch = await queries.claim_open(
+                tx.conn,
+                owner=lease.owner,
+                lease=lease.duration,
+                after=cursor,
+                limit=options.batch_size,
+            )
+        if not batch:
+            break
+        cursor = (batch[-1].created_at, batch[-1].id)
+        for position, attempt in enumerate(batch):
+            if stopping():
+                await give_back(database, batch[position:], lease)
+                return tally
+            outcome = await ask(
+                signing, attempt, limiter=limiter, options=options, tally=tally, sleep=sleep
+            )
+            advance()
+            await _record_and_release(database, record_outcome, attempt, outcome, lease, tally)
     return tally
+
+
+async def _record_and_release(
+    database: Database,
+    record_outcome: OutcomeRecorder,
+    attempt: AttemptRow,
+    outcome: PayloadOutcome | None,
+    lease: Lease,
+    tally: PassTally,
+) -> None:
+    try:
+        async with database.transaction() as tx:
+            if outcome is not None:
+                await record(tx, record_outcome, attempt=attempt, outcome=outcome, tally=tally)
+            await queries.release(tx.conn, attempt_ids=[attempt.id], owner=lease.owner)
+    except DatabaseUnavailable as error:
+        # The bout stayed busy past the lock timeout: the next pass asks again.
+        log.warning("payload %s not recorded now: %s", attempt.payload_id, error.detail)
+        tally.busy += 1
+        await give_back(database, [attempt], lease)
+
+
+async def give_back(database: Database, attempts: list[AttemptRow], lease: Lease) -> None:
+    """Release the leases of attempts this worker will not work on after all."""
+    async with database.transaction() as tx:
+        await queries.release(
+            tx.conn, attempt_ids=[attempt.id for attempt in attempts], owner=lease.owner
+        )

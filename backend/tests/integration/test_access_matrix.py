@@ -36,6 +36,7 @@ class Role(enum.Enum):
 
 ROLES = tuple(Role)
 FIGHTERS = (Role.FIGHTER, Role.OTHER_FIGHTER)
+PROMOTERS = (Role.PROMOTER, Role.OTHER_PROMOTER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,15 @@ MATRIX: dict[Route, tuple[Expect, ...]] = {
         HIDDEN,
         FORBIDDEN,
     ),
+    # Fighter A's show escrow of a draft bout is still planned: nothing to claim yet.
+    Route("POST", f"{BOUT}/escrows/{{escrow_kind}}/claim"): (
+        UNAUTHENTICATED,
+        CONFLICT,
+        HIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
     Route("POST", f"{BOUT}/result", winner): (
         UNAUTHENTICATED,
         FORBIDDEN,
@@ -314,6 +324,7 @@ def call(
         headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
     body = route.body(scene, role) if route.body else None
     path = route.path.replace("{bout_id}", bout_id or scene.bout_id)
+    path = path.replace("{escrow_kind}", "show_a")
     return client.request(route.method, path, json=body, headers=headers)
 
 
@@ -340,9 +351,12 @@ class TestTheTableItself:
         assert {route.operation for route in MATRIX} == documented
 
     @pytest.mark.no_db
-    def test_no_fighter_can_act_on_a_bout(self) -> None:
+    def test_no_fighter_can_act_on_a_bout_but_claim_their_own_show_purse(self) -> None:
         for route in MATRIX:
-            if route.path.startswith("/bouts") and route.method != "GET":
+            if route.path.endswith("/claim"):
+                assert expectations(route)[Role.OTHER_FIGHTER] == HIDDEN
+                assert all(expectations(route)[role] == FORBIDDEN for role in PROMOTERS), route
+            elif route.path.startswith("/bouts") and route.method != "GET":
                 assert all(expectations(route)[role] == FORBIDDEN for role in FIGHTERS), route
 
     @pytest.mark.no_db
@@ -404,7 +418,7 @@ def test_no_token_is_401_whatever_the_body(
 ) -> None:
     response = client.request(
         method,
-        path.replace("{bout_id}", str(uuid.uuid4())),
+        path.replace("{bout_id}", str(uuid.uuid4())).replace("{escrow_kind}", "show_a"),
         content=body,
         headers={"Content-Type": "application/json", "Idempotency-Key": "k"},
     )

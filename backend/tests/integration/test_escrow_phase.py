@@ -143,14 +143,23 @@ class TestEscrowReconcile:
         assert signed["signing_status"] == "signed" and signed["tx_hash"] == "AB" * 32
         assert flow.escrow("bonus_a")["failure_code"] is None
 
-    def test_superseded_attempt_does_not_mark_the_escrow(self, flow: Flow) -> None:
+    def test_superseded_attempt_stays_superseded_and_does_not_mark_the_escrow(
+        self, flow: Flow, database: URL
+    ) -> None:
         old = self.payload(flow)
-        self.payload(flow)
-        assert (
-            self.reconcile(flow, old, observed_status="declined").json()["signing_status"]
-            == "declined"
-        )
+        newer = self.payload(flow)
+        # The newer prepare withdrew the older request and recorded it so, with an audit row.
+        [row] = [
+            row
+            for row in db_state.audit(database, flow.id)
+            if row["outcome"] == "superseded" and row["details"]["payload_id"] == old
+        ]
+        assert row["details"]["escrow_kind"] == "bonus_a"
+        for reported in ("declined", "signed", "open"):
+            answer = self.reconcile(flow, old, observed_status=reported).json()
+            assert answer["signing_status"] == "superseded"
         assert flow.escrow("bonus_a")["failure_code"] is None
+        assert flow.escrow("bonus_a")["signing"]["payload_id"] == newer
 
     def test_unknown_payload(self, flow: Flow) -> None:
         self.payload(flow)

@@ -867,10 +867,6 @@ class TestPayoutConfirm:
                 ON_TIME,
                 id="Fulfillment-on-a-show",
             ),
-            pytest.param("show_a", {}, AT_THE_GUARD, id="closed-at-FinishAfter"),
-            pytest.param("bonus_b", {}, AT_THE_GUARD, id="closed-at-CancelAfter"),
-            pytest.param("bonus_a", {}, AFTER_CANCEL_AFTER, id="finished-after-CancelAfter"),
-            pytest.param("show_a", {}, NO_CLOSE_TIME, id="no-close-time"),
         ],
     )
     def test_field_mismatch(
@@ -893,6 +889,31 @@ class TestPayoutConfirm:
             kind=kind,
             tx_hash=tx_hash,
             failure_code="invalid_confirmation",
+        )
+
+    @pytest.mark.parametrize(
+        ("kind", "when"),
+        [
+            pytest.param("show_a", AT_THE_GUARD, id="closed-at-FinishAfter"),
+            pytest.param("bonus_b", AT_THE_GUARD, id="closed-at-CancelAfter"),
+            # The one ledger that straddles CancelAfter: its parent closed before it, so the
+            # ledger accepted the finish although this ledger's own close time is past it.
+            pytest.param("bonus_a", AFTER_CANCEL_AFTER, id="finished-after-CancelAfter"),
+            pytest.param("show_a", NO_CLOSE_TIME, id="no-close-time"),
+        ],
+    )
+    def test_a_validated_tessuccess_is_never_refused_for_its_timing(
+        self, flow: Flow, ledger: Ledger, admin: Account, database: URL, kind: str, when: str
+    ) -> None:
+        """The ledger judged the timing against its parent ledger's close time, which the
+        service does not see: a validated tesSUCCESS is its verdict (stub-mode evidence keeps
+        the timing checks, `test_payout_phase.py`)."""
+        item = paying(flow, database, admin)[kind]
+        tx_hash = ledger.validate(item["unsigned_tx"], close_time=close_time(flow, item, when))
+        response = confirm(flow, "payouts", kind, tx_hash, str(uuid.uuid4()))
+        assert response.status_code == 200, response.text
+        assert response.json()["escrow_status"] == (
+            "cancelled" if kind == "bonus_b" else "finished"
         )
 
     @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
 from ringledger.core.db import Database
+from ringledger.core.leases import Lease
 from ringledger.main import create_asgi
 from ringledger.settlement.signing_outcomes import record_outcome
 from ringledger.signing.factory import build_signing
@@ -219,7 +220,14 @@ class TestSeveralWorkers:
             try:
                 limiter = RateLimiter(options.calls_per_minute)
                 tallies.append(
-                    await run_pass(pool, signing, record_outcome, options=options, limiter=limiter)
+                    await run_pass(
+                        pool,
+                        signing,
+                        record_outcome,
+                        options=options,
+                        limiter=limiter,
+                        lease=Lease.for_this_process(),
+                    )
                 )
             finally:
                 await signing.aclose()
@@ -258,7 +266,14 @@ class TestSeveralWorkers:
 
         async def one_pass() -> Any:
             limiter = RateLimiter(options.calls_per_minute)
-            return await run_pass(pool, signing, record_outcome, options=options, limiter=limiter)
+            return await run_pass(
+                pool,
+                signing,
+                record_outcome,
+                options=options,
+                limiter=limiter,
+                lease=Lease.for_this_process(),
+            )
 
         try:
             # A confirm holding the bout lock: the worker must neither wait nor record.
@@ -273,3 +288,55 @@ class TestSeveralWorkers:
         finally:
             await signing.aclose()
             await pool.close()
+
+
+class TestNoLockAcrossOutsideCalls:
+    @pytest.mark.anyio
+    async def test_a_reconcile_is_never_kept_waiting_behind_the_worker(
+        self, database: URL, data_dir: Path, xaman_api: Api, fake: FakeXaman
+    ) -> None:
+        """While the worker waits for a slow Xaman about a sign request, the promoter's
+        reconcile of that same request is answered at once: the worker holds a lease on it, no
+        row lock."""
+        fake.slow_seconds = 3.0
+        flow, payloads = prepared(xaman_api)
+        fake.reject(payloads["show_a"])
+        settings = test_settings(database, data_dir, **api_overrides(fake.base_url, fake))
+        pool = await Database.connect(
+            database, pool_size=2, lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT
+        )
+        signing = build_signing(settings)
+        options = WorkerOptions(batch_size=4, calls_per_minute=60_000, backoff_seconds=0, tries=1)
+        answered: list[float] = []
+
+        async def reconcile_meanwhile() -> None:
+            await anyio.sleep(0.5)  # the worker has leased the batch and is waiting for Xaman
+            started = anyio.current_time()
+            body = {"escrow_kind": "show_a", "payload_id": payloads["show_a"]}
+            response = await anyio.to_thread.run_sync(
+                lambda: flow.post("/escrows/signing/reconcile", body)
+            )
+            assert response.status_code == 200, response.text
+            answered.append(anyio.current_time() - started)
+
+        try:
+            fake.fail_next(Fault.SLOW)
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as group:
+                    group.start_soon(
+                        lambda: run_pass(
+                            pool,
+                            signing,
+                            record_outcome,
+                            options=options,
+                            limiter=RateLimiter(options.calls_per_minute),
+                            lease=Lease.for_this_process(),
+                        )
+                    )
+                    group.start_soon(reconcile_meanwhile)
+        finally:
+            await signing.aclose()
+            await pool.close()
+        # Well under the 3 s Xaman takes to answer the worker; the route itself asks Xaman too.
+        assert answered and answered[0] < 2.5, answered
+        assert attempt_statuses(database, flow.id)[payloads["show_a"]] == "declined"

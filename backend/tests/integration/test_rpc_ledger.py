@@ -103,6 +103,7 @@ class TestFound:
             condition_hex=CONDITION.upper(),
             sequence=7,
             close_time=CLOSE_TIME,
+            ledger_index=90_001,  # the watch searches the owner's history from here
         )
         assert calls("ok") == before + 1
 

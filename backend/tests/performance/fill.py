@@ -462,7 +462,8 @@ FROM requests
 INSERT_SIGNING = """
 INSERT INTO signing_attempts (id, escrow_id, bout_id, phase, mode, payload_id, identifier, status,
                               deep_link_url, qr_png_url, websocket_status_url, expires_at,
-                              tx_hash, status_reason, created_at, updated_at)
+                              tx_hash, status_reason, created_at, updated_at, signed_at,
+                              followed_at, followed_outcome)
 SELECT md5(%(seed)s || ':attempt:' || a_no)::uuid, escrow_id, id, phase, 'stub', payload_id,
        md5(%(seed)s || ':identifier:' || a_no),
        signing_status,
@@ -476,7 +477,11 @@ SELECT md5(%(seed)s || ':attempt:' || a_no)::uuid, escrow_id, id, phase, 'stub',
        issued_at,
        CASE signing_status WHEN 'signed' THEN issued_at + interval '3 minutes'
                            WHEN 'expired' THEN issued_at + interval '4 hours'
-                           ELSE issued_at END
+                           ELSE issued_at END,
+       CASE signing_status WHEN 'signed' THEN issued_at + interval '3 minutes' END,
+       -- Every signed request moved its escrow: the follow-through is done with it.
+       CASE signing_status WHEN 'signed' THEN issued_at + interval '4 minutes' END,
+       CASE signing_status WHEN 'signed' THEN 'recorded' END
 FROM fill_signing
 """
 

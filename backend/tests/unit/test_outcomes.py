@@ -62,9 +62,11 @@ STATUS = st.sampled_from([EscrowStatus.CREATED, EscrowStatus.FINISHED, EscrowSta
 def test_closing_and_refund_pending(outcome: Outcome, statuses: tuple[EscrowStatus, ...]) -> None:
     plan = plan_for(outcome)
     by_kind = dict(zip(ORDER, statuses, strict=True))
-    finished = {kind for kind, status in by_kind.items() if status is EscrowStatus.FINISHED}
+    # Settled however the ledger settled it: a cancel the outcome did not allow is an anomaly,
+    # but the money has moved all the same.
+    settled = {kind for kind, status in by_kind.items() if status is not EscrowStatus.CREATED}
     paid = {kind for kind, action in zip(ORDER, EXPECTED[outcome], strict=True) if action is FINISH}
-    assert plan.closes(by_kind) == (paid <= finished)
+    assert plan.closes(by_kind) == (paid <= settled)
     refunds = set(ORDER) - paid
     assert plan.refund_pending(by_kind) == any(
         by_kind[kind] is EscrowStatus.CREATED for kind in refunds

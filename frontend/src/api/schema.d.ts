@@ -208,6 +208,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bouts/{bout_id}/escrows/{escrow_kind}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Show Purse
+         * @description A sign request for the fighter's own EscrowFinish of their show escrow (once FinishAfter
+         *     has passed; only that fighter's address may sign it).
+         */
+        post: operations["claimShowPurse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bouts/{bout_id}/evidence": {
         parameters: {
             query?: never;
@@ -477,6 +498,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnomalyView */
+        AnomalyView: {
+            escrow_kind: components["schemas"]["EscrowKind"];
+            /** Observed At */
+            observed_at: string | null;
+            /** Reason */
+            reason: string;
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Action */
@@ -520,6 +551,11 @@ export interface components {
         /** BoutView */
         BoutView: {
             /**
+             * Anomalies
+             * @description Ledger moves the outcome did not allow, recorded as the ledger shows them.
+             */
+            anomalies: components["schemas"]["AnomalyView"][];
+            /**
              * Bout Id
              * Format: uuid
              */
@@ -562,6 +598,23 @@ export interface components {
             updated_at: string;
             /** Winner */
             winner: ("A" | "B") | null;
+        };
+        /** ClaimOut */
+        ClaimOut: {
+            /**
+             * Bout Id
+             * Format: uuid
+             */
+            bout_id: string;
+            escrow_kind: components["schemas"]["EscrowKind"];
+            /**
+             * Unsigned Tx
+             * @description An EscrowFinish from the fighter's address: Owner the promoter, OfferSequence the create's.
+             */
+            unsigned_tx: {
+                [key: string]: unknown;
+            };
+            xaman_sign_request: components["schemas"]["SignRequestOut"];
         };
         /** CreateBoutRequest */
         CreateBoutRequest: {
@@ -719,6 +772,11 @@ export interface components {
             cancel_after_ripple: number | null;
             /** Close Tx Hash */
             close_tx_hash: string | null;
+            /**
+             * Closed By Address
+             * @description The account that submitted the finish or cancel (rpc mode), else null.
+             */
+            closed_by_address: string | null;
             /** Condition Hex */
             condition_hex: string | null;
             /** Create Tx Hash */
@@ -1033,7 +1091,7 @@ export interface components {
              * Signing Status
              * @enum {string}
              */
-            signing_status: "open" | "signed" | "declined" | "expired" | "unknown";
+            signing_status: "open" | "signed" | "declined" | "expired" | "unknown" | "superseded";
             /** Tx Hash */
             tx_hash: string | null;
         };
@@ -1076,11 +1134,8 @@ export interface components {
              * Format: uuid
              */
             bout_id: string;
-            /**
-             * Bout Status
-             * @constant
-             */
-            bout_status: "result_entered";
+            /** @description result_entered; further along when the ledger already shows a show purse claimed by its fighter (rpc mode). */
+            bout_status: components["schemas"]["BoutStatus"];
             /**
              * Outcome
              * @enum {string}
@@ -1149,12 +1204,18 @@ export interface components {
             escrow_kind: string;
             /** Expires At */
             expires_at: string;
+            /** Followed At */
+            followed_at?: string | null;
+            /** Followed Outcome */
+            followed_outcome?: string | null;
             /** Mode */
             mode: string;
             /** Payload Id */
             payload_id: string;
             /** Phase */
             phase: string;
+            /** Signed At */
+            signed_at: string | null;
             /**
              * Signing Attempt Id
              * Format: uuid
@@ -1169,7 +1230,10 @@ export interface components {
             /** Updated At */
             updated_at: string;
         };
-        /** SigningView */
+        /**
+         * SigningView
+         * @description The escrow's newest sign request of the promoter's (a fighter's claim is not shown).
+         */
         SigningView: {
             /** Payload Id */
             payload_id: string;
@@ -1177,7 +1241,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "open" | "signed" | "declined" | "expired" | "unknown";
+            status: "open" | "signed" | "declined" | "expired" | "unknown" | "superseded";
             /** Updated At */
             updated_at: string;
         };
@@ -2074,6 +2138,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconcileOut"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role may not use this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Lifecycle state conflict or idempotency conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error or deterministic confirm failure */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Xaman or the XRPL node failed; nothing changed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    claimShowPurse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                escrow_kind: components["schemas"]["EscrowKind"];
+                bout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimOut"];
                 };
             };
             /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */

@@ -48,6 +48,7 @@ const escrow: EscrowView = {
   close_tx_hash: null,
   failure_code: null,
   failure_reason: null,
+  closed_by_address: null,
   signing: null,
 };
 

@@ -49,6 +49,7 @@ export const SIGNING_STATUS_LABELS: Record<SigningStatus, string> = {
   declined: "Declined",
   expired: "Expired",
   unknown: "Unknown",
+  superseded: "Replaced by a newer request",
 };
 
 export function corner(kind: EscrowKind): "A" | "B" {

@@ -44,6 +44,7 @@ export function escrowView(
     close_tx_hash: status === "finished" || status === "cancelled" ? "D".repeat(64) : null,
     failure_code: null,
     failure_reason: null,
+    closed_by_address: null,
     signing: null,
     ...extra,
   };
@@ -87,6 +88,7 @@ export function boutView(
     refund_pending: options.refundPending ?? false,
     created_at: "2027-02-01T10:00:00Z",
     updated_at: "2027-02-01T10:00:00Z",
+    anomalies: [],
     escrows: kinds.map((kind) => escrowView(kind, options.statuses?.[kind] ?? defaults[status])),
   };
 }
