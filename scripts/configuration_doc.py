@@ -12,6 +12,7 @@ address (a URL) or at an unknown word (other text).
 
 from __future__ import annotations
 
+import json
 import sys
 import typing
 from datetime import timedelta
@@ -61,6 +62,8 @@ def type_name(annotation: Any) -> str:
         return ", ".join(f"`{value}`" for value in typing.get_args(annotation))
     if typing.get_origin(annotation) is typing.Annotated:
         return type_name(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) is list:
+        return "JSON array"
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if arguments:  # X | None
         return type_name(arguments[0])
@@ -77,7 +80,7 @@ def type_name(annotation: Any) -> str:
 
 
 def default_text(field: FieldInfo) -> str:
-    value = field.default
+    value = field.get_default(call_default_factory=True)
     if value is None or value == "":
         return "unset"
     if isinstance(value, timedelta):
@@ -88,6 +91,8 @@ def default_text(field: FieldInfo) -> str:
         return f"`{seconds}s`"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
+    if isinstance(value, list):
+        return f"`{json.dumps(value)}`"
     return f"`{value}`"
 
 

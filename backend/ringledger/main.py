@@ -35,6 +35,7 @@ from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.evidence.router import router as evidence_router
 from ringledger.fighters.router import router as fighters_router
+from ringledger.issued.router import router as issued_router
 from ringledger.ledger.deps import LEDGER
 from ringledger.ledger.factory import build_ledger
 from ringledger.ledger.interface import LedgerUnavailable, LedgerVerifier, NetworkMismatch
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         evidence_router,
         auth_router,
         fighters_router,
+        issued_router,
         webhook_router,
         health_router,
         meta_router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -92,6 +94,16 @@ class Bout(Timestamped, Base):
             name="outcome_iff_result",
         ),
         CheckConstraint("cancel_after_ripple > finish_after_ripple", name="cancel_after_finish"),
+        CheckConstraint(
+            "(token_label IS NULL) = (token_currency IS NULL)"
+            " AND (token_label IS NULL) = (token_issuer IS NULL)",
+            name="token_complete",
+        ),
+        CheckConstraint(
+            "transfer_rate IS NULL OR (token_label IS NOT NULL"
+            " AND transfer_rate BETWEEN 1000000000 AND 2000000000)",
+            name="transfer_rate",
+        ),
         CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
         CheckConstraint(_uint32("cancel_after_ripple"), name="cancel_after_uint32"),
         # One index per listing statement, in the page's order (migration 0005).
@@ -138,6 +150,12 @@ class Bout(Timestamped, Base):
     cancel_after_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finish_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
     cancel_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # A token bout's token (all three, or none for XRP), and the issuer's transfer rate as the
+    # escrow prepare read it from the ledger (rpc mode; 1000000000 = no fee).
+    token_label: Mapped[str | None] = mapped_column(String(32))
+    token_currency: Mapped[str | None] = mapped_column(String(40))
+    token_issuer: Mapped[str | None] = mapped_column(String(35))
+    transfer_rate: Mapped[int | None] = mapped_column(BigInteger)
 
     escrows: Mapped[list[Escrow]] = relationship(
         back_populates="bout", order_by="Escrow.kind", lazy="selectin"
@@ -157,7 +175,14 @@ class Escrow(Timestamped, Base):
         UniqueConstraint("bout_id", "kind"),
         UniqueConstraint("create_tx_hash"),
         UniqueConstraint("close_tx_hash"),
-        CheckConstraint(f"amount_drops >= 1 AND amount_drops <= {MAX_TOTAL_DROPS}", name="amount"),
+        CheckConstraint(
+            f"amount_drops IS NULL OR (amount_drops >= 1 AND amount_drops <= {MAX_TOTAL_DROPS})",
+            name="amount",
+        ),
+        # An XRP escrow's amount is drops, a token escrow's an exact decimal: one of the two.
+        CheckConstraint("(amount_drops IS NULL) <> (amount_value IS NULL)", name="amount_one_form"),
+        CheckConstraint("amount_value IS NULL OR amount_value > 0", name="amount_value"),
+        CheckConstraint("delivered_value IS NULL OR delivered_value > 0", name="delivered_value"),
         CheckConstraint(_uint32("finish_after_ripple"), name="finish_after_uint32"),
         CheckConstraint(_uint32("cancel_after_ripple"), name="cancel_after_uint32"),
         CheckConstraint(
@@ -178,8 +203,12 @@ class Escrow(Timestamped, Base):
             "status NOT IN ('finished', 'cancelled') OR close_tx_hash IS NOT NULL",
             name="closed_has_hash",
         ),
+        # A bonus, or a token show escrow (which has a CancelAfter): nothing else can be
+        # cancelled on the ledger.
         CheckConstraint(
-            "status <> 'cancelled' OR kind IN ('bonus_a', 'bonus_b')", name="cancel_bonus"
+            "status <> 'cancelled' OR kind IN ('bonus_a', 'bonus_b')"
+            " OR cancel_after_ripple IS NOT NULL",
+            name="cancel_bonus",
         ),
         CheckConstraint(
             "anomaly_reason IS NULL OR status IN ('finished', 'cancelled')",
@@ -207,7 +236,11 @@ class Escrow(Timestamped, Base):
     )
     owner_address: Mapped[str] = mapped_column(String(35), nullable=False)
     destination_address: Mapped[str] = mapped_column(String(35), nullable=False)
-    amount_drops: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount_drops: Mapped[int | None] = mapped_column(BigInteger)
+    # A token escrow's amount in token units, exact (never a float); NULL for XRP.
+    amount_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    # What a token escrow's finish delivered after the issuer's fee (its transaction says).
+    delivered_value: Mapped[Decimal | None] = mapped_column(Numeric)
     finish_after_ripple: Mapped[int] = mapped_column(BigInteger, nullable=False)
     cancel_after_ripple: Mapped[int | None] = mapped_column(BigInteger)
     condition_hex: Mapped[str | None] = mapped_column(String(78))

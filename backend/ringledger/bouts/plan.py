@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from xrpl.utils import XRPLTimeRangeException
 
@@ -25,19 +26,23 @@ class Schedule:
     cancel_after_at: datetime
     finish_after_ripple: int
     cancel_after_ripple: int
+    # A token bout's show escrows get a CancelAfter too (RINGLEDGER_TOKEN_SHOW_CANCEL_AFTER).
+    show_cancel_after_ripple: int | None = None
 
 
 @dataclass(frozen=True)
 class PlannedEscrow:
     kind: EscrowKind
     destination: str
-    amount_drops: int
+    amount_drops: int | None
+    amount_value: Decimal | None
     finish_after_ripple: int
     cancel_after_ripple: int | None
 
 
-def schedule_for(event_at: datetime) -> Schedule:
-    """FinishAfter = event + 2 h for all four; CancelAfter = event + 7 d for the bonuses."""
+def schedule_for(event_at: datetime, *, show_cancel_after: timedelta | None = None) -> Schedule:
+    """FinishAfter = event + 2 h for all four; CancelAfter = event + 7 d for the bonuses, and
+    event + `show_cancel_after` for the shows of a token bout."""
     if event_at.tzinfo is None or event_at.utcoffset() is None:
         raise PlanInvalid("event_datetime_utc must carry a timezone (e.g. 2027-03-01T20:00:00Z).")
     # Every step can leave Python's date range at its edges (year 1, year 9999, a forged
@@ -46,11 +51,15 @@ def schedule_for(event_at: datetime) -> Schedule:
         event_at = event_at.astimezone(UTC).replace(microsecond=0)
         finish_after, cancel_after = event_at + FINISH_AFTER_DELAY, event_at + CANCEL_AFTER_DELAY
         finish_ripple, cancel_ripple = to_ripple(finish_after), to_ripple(cancel_after)
+        show_ripple = None
+        if show_cancel_after is not None:
+            show_ripple = to_ripple(event_at + show_cancel_after)
     except (OverflowError, ValueError, XRPLTimeRangeException) as error:
         raise PlanInvalid(_OUT_OF_RANGE) from error
-    if finish_ripple < 0 or cancel_ripple > UINT32_MAX:
+    latest = max(cancel_ripple, show_ripple or 0)
+    if finish_ripple < 0 or latest > UINT32_MAX:
         raise PlanInvalid(_OUT_OF_RANGE)
-    return Schedule(event_at, finish_after, cancel_after, finish_ripple, cancel_ripple)
+    return Schedule(event_at, finish_after, cancel_after, finish_ripple, cancel_ripple, show_ripple)
 
 
 def require_signing_window(finish_after_at: datetime, *, now: datetime, window: timedelta) -> None:
@@ -101,17 +110,26 @@ def check_parties(
 
 
 def plan_escrows(
-    *, schedule: Schedule, fighter_a: str, fighter_b: str, amounts: dict[EscrowKind, int]
+    *,
+    schedule: Schedule,
+    fighter_a: str,
+    fighter_b: str,
+    drops: dict[EscrowKind, int],
+    values: dict[EscrowKind, Decimal],
 ) -> list[PlannedEscrow]:
-    """Always exactly four escrows: show and bonus for each corner."""
+    """Always exactly four escrows: show and bonus for each corner, each locking its drops
+    (XRP) or its value (a token)."""
     destination = {EscrowKind.SHOW_A: fighter_a, EscrowKind.BONUS_A: fighter_a}
     return [
         PlannedEscrow(
             kind=kind,
             destination=destination.get(kind, fighter_b),
-            amount_drops=amounts[kind],
+            amount_drops=drops.get(kind),
+            amount_value=values.get(kind),
             finish_after_ripple=schedule.finish_after_ripple,
-            cancel_after_ripple=schedule.cancel_after_ripple if kind.is_bonus else None,
+            cancel_after_ripple=(
+                schedule.cancel_after_ripple if kind.is_bonus else schedule.show_cancel_after_ripple
+            ),
         )
         for kind in EscrowKind
     ]

@@ -24,13 +24,15 @@ from ringledger.signing.queries import ATTEMPT_COLUMNS, AttemptRow, attempt_of
 _BOUT = (
     "id, title, status, outcome, promoter_user_id, fighter_a_user_id, fighter_b_user_id,"
     " promoter_xrpl_address, event_at, finish_after_at, cancel_after_at, finish_after_ripple,"
-    " cancel_after_ripple, created_at, updated_at"
+    " cancel_after_ripple, created_at, updated_at, token_label, token_currency, token_issuer,"
+    " transfer_rate"
 )
 _ESCROW = (
     "id, bout_id, kind, status, owner_address, destination_address, amount_drops,"
     " finish_after_ripple, cancel_after_ripple, condition_hex, preimage_ciphertext,"
     " offer_sequence, create_tx_hash, close_tx_hash, failure_code, failure_reason,"
-    " closed_by_address, anomaly_reason, anomaly_at, create_ledger_index"
+    " closed_by_address, anomaly_reason, anomaly_at, create_ledger_index, amount_value,"
+    " delivered_value"
 )
 _BOUT_FIELDS = len(_BOUT.split(","))
 _ESCROW_FIELDS = len(_ESCROW.split(","))
@@ -106,18 +108,21 @@ async def access(
 # --- creating ------------------------------------------------------------------------------
 
 # The bout and its four escrows in one statement (the escrows' foreign key is checked at its end).
-_INSERT_BOUT = f"""
+_INSERT_BOUT = """
 WITH bout AS (
-    INSERT INTO bouts ({_BOUT.replace(", created_at, updated_at", "")})
-    VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    INSERT INTO bouts (id, title, status, outcome, promoter_user_id, fighter_a_user_id,
+                       fighter_b_user_id, promoter_xrpl_address, event_at, finish_after_at,
+                       cancel_after_at, finish_after_ripple, cancel_after_ripple, token_label,
+                       token_currency, token_issuer)
+    VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $24, $25, $26)
     RETURNING created_at, updated_at
 ), escrows AS (
     INSERT INTO escrows (id, bout_id, kind, status, owner_address, destination_address,
                          amount_drops, finish_after_ripple, cancel_after_ripple, condition_hex,
-                         preimage_ciphertext)
+                         preimage_ciphertext, amount_value)
     SELECT * FROM unnest($13::uuid[], $14::uuid[], $15::escrow_kind[], $16::escrow_status[],
                          $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
-                         $22::text[], $23::text[])
+                         $22::text[], $23::text[], $27::numeric[])
 )
 SELECT created_at, updated_at FROM bout
 """
@@ -151,6 +156,10 @@ async def insert_bout(conn: Connection, bout: BoutRow) -> None:
         [e.cancel_after_ripple for e in escrows],
         [e.condition_hex for e in escrows],
         [e.preimage_ciphertext for e in escrows],
+        bout.token_label,
+        bout.token_currency,
+        bout.token_issuer,
+        [e.amount_value for e in escrows],
     )
     assert row is not None
     bout.created_at, bout.updated_at = row[0], row[1]
@@ -303,10 +312,12 @@ _SAVE_ESCROW = """
 UPDATE escrows SET status = $2, offer_sequence = $3, create_tx_hash = $4, close_tx_hash = $5,
                    failure_code = $6, failure_reason = $7, closed_by_address = $8,
                    anomaly_reason = $9, anomaly_at = $10, create_ledger_index = $11,
-                   updated_at = now()
+                   delivered_value = $12, updated_at = now()
 WHERE id = $1
 """
-_SAVE_BOUT = "UPDATE bouts SET status = $2, outcome = $3, updated_at = now() WHERE id = $1"
+_SAVE_BOUT = """
+UPDATE bouts SET status = $2, outcome = $3, transfer_rate = $4, updated_at = now() WHERE id = $1
+"""
 
 
 def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
@@ -325,6 +336,7 @@ def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
         escrow.anomaly_reason,
         escrow.anomaly_at,
         escrow.create_ledger_index,
+        escrow.delivered_value,
     )
 
 
@@ -348,6 +360,7 @@ def save_bout(tx: Tx, bout: BoutRow) -> None:
         bout.id,
         bout.status.value,
         bout.outcome.value if bout.outcome else None,
+        bout.transfer_rate,
     )
 
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome, Winner
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A bout's token: its label among the allowed ones, currency code and issuer."""
+
+    label: str
+    currency: str
+    issuer: str
 
 
 @dataclass(slots=True)
@@ -17,7 +27,7 @@ class EscrowRow:
     status: EscrowStatus
     owner_address: str
     destination_address: str
-    amount_drops: int
+    amount_drops: int | None
     finish_after_ripple: int
     cancel_after_ripple: int | None
     condition_hex: str | None
@@ -31,6 +41,8 @@ class EscrowRow:
     anomaly_reason: str | None = None
     anomaly_at: datetime | None = None
     create_ledger_index: int | None = None
+    amount_value: Decimal | None = None  # a token escrow's amount (amount_drops is then None)
+    delivered_value: Decimal | None = None  # what a token finish delivered after the fee
 
 
 @dataclass(slots=True)
@@ -50,7 +62,19 @@ class BoutRow:
     cancel_after_ripple: int
     created_at: datetime
     updated_at: datetime
+    token_label: str | None = None
+    token_currency: str | None = None
+    token_issuer: str | None = None
+    transfer_rate: int | None = None  # the issuer's, as the escrow prepare read it (rpc mode)
     escrows: list[EscrowRow] = field(default_factory=list)
+
+    @property
+    def token(self) -> Token | None:
+        """The issued token the bout is settled in; None for XRP."""
+        if self.token_label is None:
+            return None
+        assert self.token_currency is not None and self.token_issuer is not None
+        return Token(self.token_label, self.token_currency, self.token_issuer)
 
     @property
     def winner(self) -> Winner | None:

@@ -36,7 +36,7 @@ async def create_bout(body: CreateBoutRequest, caller: Promoter, request: Reques
             promoter=caller.user,
             request=body,
             cipher=settings.preimage_cipher,
-            signing_window=settings.RINGLEDGER_MIN_SIGNING_WINDOW,
+            rules=service.BoutRules.from_settings(settings),
         )
     view = views.bout_view(bout, [(escrow, None) for escrow in bout.escrows])
     return json_response(view, status.HTTP_201_CREATED)

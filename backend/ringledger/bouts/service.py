@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -14,18 +15,37 @@ from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
 from ringledger.auth.models import UserRole
 from ringledger.auth.queries import UserRow
-from ringledger.bouts import conditions, plan, queries
-from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus
+from ringledger.bouts import amounts, conditions, plan, queries
+from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.bouts.schemas import CreateBoutRequest
+from ringledger.core.config import Settings
 from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import BadRequest
 from ringledger.core.timeutil import utcnow
+from ringledger.core.tokens import AllowedToken
 from ringledger.fighters import queries as fighter_queries
 
 
 class CursorInvalid(BadRequest):
     code = "cursor_invalid"
+
+
+@dataclass(frozen=True)
+class BoutRules:
+    """The settings a new bout is planned with."""
+
+    signing_window: timedelta
+    tokens: list[AllowedToken]
+    token_show_cancel_after: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BoutRules:
+        return cls(
+            signing_window=settings.RINGLEDGER_MIN_SIGNING_WINDOW,
+            tokens=settings.RINGLEDGER_TOKENS,
+            token_show_cancel_after=settings.RINGLEDGER_TOKEN_SHOW_CANCEL_AFTER,
+        )
 
 
 async def create_bout(
@@ -34,18 +54,13 @@ async def create_bout(
     promoter: UserRow,
     request: CreateBoutRequest,
     cipher: MultiFernet,
-    signing_window: timedelta,
+    rules: BoutRules,
 ) -> BoutRow:
     """Validate the plan and store the bout in draft with its four planned escrows."""
-    schedule = plan.schedule_for(request.event_datetime_utc)
-    plan.require_signing_window(schedule.finish_after_at, now=utcnow(), window=signing_window)
-    amounts = {
-        EscrowKind.SHOW_A: request.show_a_drops,
-        EscrowKind.SHOW_B: request.show_b_drops,
-        EscrowKind.BONUS_A: request.bonus_a_drops,
-        EscrowKind.BONUS_B: request.bonus_b_drops,
-    }
-    plan.check_amounts(amounts)
+    purses = amounts.purses_of(request, tokens=rules.tokens)
+    show_cancel_after = rules.token_show_cancel_after if purses.token else None
+    schedule = plan.schedule_for(request.event_datetime_utc, show_cancel_after=show_cancel_after)
+    plan.require_signing_window(schedule.finish_after_at, now=utcnow(), window=rules.signing_window)
     addresses = await fighter_queries.fighter_addresses(
         tx.conn, [request.fighter_a_user_id, request.fighter_b_user_id]
     )
@@ -57,7 +72,9 @@ async def create_bout(
         same_fighter=request.fighter_a_user_id == request.fighter_b_user_id,
         promoter_address=request.promoter_xrpl_address,
     )
+    amounts.check_not_issuer(purses, request.promoter_xrpl_address)
     assert fighter_a is not None and fighter_b is not None
+    token = purses.token
     now = utcnow()
     bout = BoutRow(
         id=uuid.uuid4(),
@@ -75,9 +92,16 @@ async def create_bout(
         cancel_after_ripple=schedule.cancel_after_ripple,
         created_at=now,
         updated_at=now,
+        token_label=token.label if token else None,
+        token_currency=token.currency if token else None,
+        token_issuer=token.issuer if token else None,
     )
     planned = plan.plan_escrows(
-        schedule=schedule, fighter_a=fighter_a, fighter_b=fighter_b, amounts=amounts
+        schedule=schedule,
+        fighter_a=fighter_a,
+        fighter_b=fighter_b,
+        drops=purses.drops,
+        values=purses.values,
     )
     bout.escrows = [_escrow(bout, item, cipher) for item in planned]
     await queries.insert_bout(tx.conn, bout)
@@ -108,6 +132,7 @@ def _escrow(bout: BoutRow, item: plan.PlannedEscrow, cipher: MultiFernet) -> Esc
         owner_address=bout.promoter_xrpl_address,
         destination_address=item.destination,
         amount_drops=item.amount_drops,
+        amount_value=item.amount_value,
         finish_after_ripple=item.finish_after_ripple,
         cancel_after_ripple=item.cancel_after_ripple,
         condition_hex=condition,

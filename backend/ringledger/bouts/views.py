@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ringledger.bouts import queries
+from ringledger.bouts import amounts, queries
 from ringledger.bouts.outcomes import refund_pending
 from ringledger.bouts.queries import ViewEscrows
 from ringledger.bouts.records import BoutRow, EscrowRow, LatestSigning
@@ -18,7 +18,8 @@ from ringledger.core.db import Connection
 from ringledger.core.timeutil import iso_utc
 
 
-def escrow_view(escrow: EscrowRow, signing: LatestSigning | None) -> dict[str, Any]:
+def escrow_view(escrow: EscrowRow, signing: LatestSigning | None, bout: BoutRow) -> dict[str, Any]:
+    token = bout.token
     return {
         "escrow_id": escrow.id,
         "escrow_kind": escrow.kind.value,
@@ -26,15 +27,17 @@ def escrow_view(escrow: EscrowRow, signing: LatestSigning | None) -> dict[str, A
         "owner_address": escrow.owner_address,
         "destination_address": escrow.destination_address,
         "amount_drops": escrow.amount_drops,
+        "amount": amounts.ledger_amount(escrow, token),
+        "net_amount": amounts.net_amount(escrow, token, bout.transfer_rate),
         "finish_after_ripple": escrow.finish_after_ripple,
         "cancel_after_ripple": escrow.cancel_after_ripple,
         "condition_hex": escrow.condition_hex,
         "offer_sequence": escrow.offer_sequence,
         "create_tx_hash": escrow.create_tx_hash,
         "close_tx_hash": escrow.close_tx_hash,
+        "closed_by_address": escrow.closed_by_address,
         "failure_code": escrow.failure_code,
         "failure_reason": escrow.failure_reason,
-        "closed_by_address": escrow.closed_by_address,
         "signing": None
         if signing is None
         else {
@@ -67,8 +70,34 @@ def bout_view(
         "refund_pending": refund_pending(bout),
         "created_at": iso_utc(bout.created_at),
         "updated_at": iso_utc(bout.updated_at),
+        "token": token_view(bout),
         "anomalies": [anomaly_view(escrow) for escrow in bout.escrows if escrow.anomaly_reason],
-        "escrows": [escrow_view(escrow, signing) for escrow, signing in escrows],
+        "escrows": [escrow_view(escrow, signing, bout) for escrow, signing in escrows],
+    }
+
+
+def amounts_view(escrow: EscrowRow, bout: BoutRow) -> dict[str, Any]:
+    """What the escrow locks, what its destination receives after the issuer's fee at the rate
+    prepare recorded, and what its close actually delivered (as the close's own metadata says:
+    null before the close, and for a token escrow closed in stub mode)."""
+    token = bout.token
+    return {
+        "escrow_kind": escrow.kind.value,
+        "amount": amounts.ledger_amount(escrow, token),
+        "net_amount": amounts.net_amount(escrow, token, bout.transfer_rate),
+        "delivered_amount": amounts.delivered_amount(escrow, token),
+    }
+
+
+def token_view(bout: BoutRow) -> dict[str, Any] | None:
+    token = bout.token
+    if token is None:
+        return None
+    return {
+        "label": token.label,
+        "currency": token.currency,
+        "issuer": token.issuer,
+        "transfer_rate": bout.transfer_rate,
     }
 
 

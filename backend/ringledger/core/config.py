@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet, MultiFernet
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringledger.core.tokens import AllowedToken, unique_labels
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -134,6 +136,19 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Base of the explicit fee of a finish with fulfillment (10 gives 350 drops).",
     )
+    RINGLEDGER_TOKENS: Annotated[list[AllowedToken], AfterValidator(unique_labels)] = Field(
+        default_factory=list,
+        description="The issued tokens bouts may be settled in, as a JSON array of "
+        '`{"label", "currency", "issuer"}` (e.g. `[{"label": "USD", "currency": "USD", '
+        '"issuer": "r…"}]`): `currency` is 3 characters other than `XRP`, or 40 hex digits '
+        "for a longer code; `issuer` a classic address; labels unique. Empty: XRP only.",
+    )
+    RINGLEDGER_TOKEN_SHOW_CANCEL_AFTER: Duration = Field(
+        default=timedelta(days=30),
+        description="A token bout's show escrows get `CancelAfter` = event + this: a way back "
+        "to the promoter for a show its fighter can never receive (no trust line, a frozen or "
+        "unauthorized one). Must be more than FinishAfter's 2 hours.",
+    )
     RINGLEDGER_MIN_SIGNING_WINDOW: Duration = Field(
         default=timedelta(minutes=15),
         description="FinishAfter must be at least this far ahead to create a bout or prepare "
@@ -220,6 +235,18 @@ class Settings(BaseSettings):
         description="`fast` argon2 parameters exist only so test suites can create thousands "
         "of accounts.",
     )
+
+    @field_validator("RINGLEDGER_TOKEN_SHOW_CANCEL_AFTER")
+    @classmethod
+    def _after_finish(cls, value: timedelta) -> timedelta:
+        # The ledger refuses a CancelAfter that is not strictly after FinishAfter (event + 2 h).
+        if value <= timedelta(hours=2):
+            raise ValueError("must be more than 2 hours (FinishAfter is the event + 2 hours)")
+        return value
+
+    def token(self, label: str) -> AllowedToken | None:
+        """The allowed token with this label, if any."""
+        return next((token for token in self.RINGLEDGER_TOKENS if token.label == label), None)
 
     @property
     def is_production(self) -> bool:

@@ -17,6 +17,7 @@ import typing
 from typing import Any
 
 from xrpl.models import base_model
+from xrpl.models.amounts import IssuedCurrencyAmount
 from xrpl.models.requests import (
     AccountInfo,
     AccountLines,
@@ -28,7 +29,14 @@ from xrpl.models.requests import (
 )
 from xrpl.models.requests.ledger_entry import Escrow as EscrowKey
 from xrpl.models.requests.request import Request
-from xrpl.models.transactions import EscrowCancel, EscrowCreate, EscrowFinish
+from xrpl.models.transactions import (
+    EscrowCancel,
+    EscrowCreate,
+    EscrowFinish,
+    TrustSet,
+    TrustSetFlag,
+)
+from xrpl.models.transactions.transaction import Transaction
 
 __all__ = [
     "AccountInfo",
@@ -38,10 +46,13 @@ __all__ = [
     "EscrowCreate",
     "EscrowFinish",
     "EscrowKey",
+    "IssuedCurrencyAmount",
     "Ledger",
     "LedgerEntry",
     "Request",
     "ServerInfo",
+    "TrustSet",
+    "TrustSetFlag",
     "Tx",
 ]
 
@@ -60,3 +71,11 @@ def _type_hints(obj: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
 _namespace = vars(base_model)
 if _namespace["get_type_hints"] is typing.get_type_hints:  # once, and only over the original
     _namespace["get_type_hints"] = _type_hints
+
+
+def unsigned(model: Transaction) -> dict[str, Any]:
+    """A transaction's JSON for a wallet to sign: the wallet fills the signing key, Sequence
+    and (unless set) Fee."""
+    tx = model.to_xrpl()
+    tx.pop("SigningPubKey", None)
+    return dict(tx)

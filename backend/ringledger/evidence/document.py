@@ -65,6 +65,7 @@ async def collect(
             "xrpl_network": settings.XRPL_NETWORK,
         },
         "bout": view,
+        "amounts": [views.amounts_view(escrow, bout) for escrow in bout.escrows],
         "signing_attempts": [_attempt_out(attempt, kinds) for attempt in attempts],
         "audit": entries,
         "failures": [entry for entry in entries if entry["failure_code"]],

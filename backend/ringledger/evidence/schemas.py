@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ringledger.bouts.schemas import BoutView
+from ringledger.bouts.schemas import BoutView, TokenAmountView
 
 
 class AuditEntryOut(BaseModel):
@@ -55,12 +55,23 @@ class RuntimeOut(BaseModel):
     xrpl_network: str
 
 
+class AmountsOut(BaseModel):
+    """One escrow's money: `amount` as locked, `net_amount` after the issuer's fee at the rate
+    recorded at prepare, `delivered_amount` what its close's metadata showed arriving."""
+
+    escrow_kind: str
+    amount: str | TokenAmountView
+    net_amount: str | TokenAmountView | None
+    delivered_amount: str | TokenAmountView | None
+
+
 class EvidenceOut(BaseModel):
     """The runbook's evidence checklist for one bout, in one document (no secrets)."""
 
     generated_at: str
     runtime: RuntimeOut
     bout: BoutView
+    amounts: list[AmountsOut]
     signing_attempts: list[SigningAttemptOut]
     audit: list[AuditEntryOut]
     failures: list[AuditEntryOut]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from ringledger.core.timeutil import to_ripple
-from ringledger.ledger.interface import LedgerTx, TokenAmount
+from ringledger.ledger.interface import LedgerTx, TokenAmount, TokenDelta
 
 T = TypeVar("T")
 
@@ -81,7 +82,55 @@ def ledger_tx(tx_hash: str, result: dict[str, Any], tx: dict[str, Any]) -> Ledge
         close_time=_close_time(result, tx),
         # The create's ledger is where the watch searches the owner's history from.
         ledger_index=first_int(result, tx, "ledger_index"),
+        token_deltas=token_deltas(result.get("meta")),
     )
+
+
+def token_deltas(meta: Any) -> tuple[TokenDelta, ...]:
+    """The trust-line balance changes in a transaction's metadata, for each party of each line.
+
+    A RippleState's `Balance` is written from its low account's side (positive: the low account
+    holds the token the high account issues), so a change of it is +delta for the low account
+    and -delta for the high one (XRPL docs, "RippleState"). Metadata is information here, never
+    a reason to refuse an answer: a node it cannot read is skipped.
+    """
+    nodes = meta.get("AffectedNodes") if isinstance(meta, dict) else None
+    found: list[TokenDelta] = []
+    for node in nodes if isinstance(nodes, list) else ():
+        change = _line_change(node)
+        if change is not None:
+            low, high, currency_code, delta = change
+            found.append(TokenDelta(low, currency_code, high, _signed(delta)))
+            found.append(TokenDelta(high, currency_code, low, _signed(-delta)))
+    return tuple(found)
+
+
+def _line_change(node: Any) -> tuple[str, str, str, Decimal] | None:
+    """(low account, high account, currency, change of Balance) of a RippleState node."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return None
+    [(kind, entry)] = node.items()
+    if not isinstance(entry, dict) or entry.get("LedgerEntryType") != "RippleState":
+        return None
+    fields: Any = entry.get("NewFields") if kind == "CreatedNode" else entry.get("FinalFields")
+    previous: Any = (entry.get("PreviousFields") or {}).get("Balance")
+    if kind == "CreatedNode":
+        previous = {"value": "0"}
+    try:
+        after, before = Decimal(fields["Balance"]["value"]), Decimal(previous["value"])
+        low, high = fields["LowLimit"]["issuer"], fields["HighLimit"]["issuer"]
+        code = fields["Balance"]["currency"]
+    except (KeyError, TypeError, AttributeError, InvalidOperation):
+        return None
+    if not (after.is_finite() and before.is_finite()):
+        return None
+    if not (isinstance(low, str) and isinstance(high, str) and isinstance(code, str)):
+        return None
+    return low, high, code, after - before
+
+
+def _signed(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _engine_result(result: dict[str, Any], validated: bool) -> str | None:

@@ -11,7 +11,8 @@ import hmac
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
-from ringledger.ledger.interface import LedgerTx
+from ringledger.core.tokens import ledger_decimal, same_currency
+from ringledger.ledger.interface import LedgerTx, TokenAmount
 
 # Words a stub "ledger answer" uses to say the promoter declined in the wallet (docs/api.md#errors).
 DECLINED_RESULTS = frozenset(
@@ -45,14 +46,16 @@ class Failure:
 
 @dataclass(frozen=True)
 class ExpectedCreate:
-    """What a validated EscrowCreate must carry: exactly what was prepared."""
+    """What a validated EscrowCreate must carry: exactly what was prepared (an XRP amount in
+    drops, or a token amount)."""
 
     owner: str
     destination: str
-    amount_drops: int
+    amount_drops: int | None
     finish_after: int
     cancel_after: int | None
     condition_hex: str | None
+    amount_token: TokenAmount | None = None  # a token escrow's (amount_drops is then None)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def create_failure(tx: LedgerTx, expected: ExpectedCreate) -> Failure | None:
         )
         if seen != wanted
     ]
+    if not same_token_amount(tx.amount_token, expected.amount_token):
+        mismatched.append("amount")
     if not same_hex(tx.condition_hex, expected.condition_hex):
         mismatched.append("condition_hex")
     if tx.sequence is None:
@@ -179,7 +184,10 @@ _REQUEST_NAMES = {
     "cancel_after": "cancel_after_ripple",
     "sequence": "offer_sequence",
     "close_time": "close_time_ripple",
+    "amount_token": "amount",
 }
+# What no client claims: the node's own bookkeeping of where and what a transaction moved.
+_NEVER_CLAIMED = frozenset({"tx_hash", "found", "ledger_index", "token_deltas"})
 
 
 def disagreements(claimed: LedgerTx, observed: LedgerTx) -> Failure | None:
@@ -187,7 +195,7 @@ def disagreements(claimed: LedgerTx, observed: LedgerTx) -> Failure | None:
     differing = [
         _REQUEST_NAMES.get(field.name, field.name)
         for field in fields(LedgerTx)
-        if field.name not in ("tx_hash", "found")
+        if field.name not in _NEVER_CLAIMED
         and (value := getattr(claimed, field.name)) is not None
         and not _same(value, getattr(observed, field.name))
     ]
@@ -196,7 +204,26 @@ def disagreements(claimed: LedgerTx, observed: LedgerTx) -> Failure | None:
     return _invalid(f"The request disagrees with the ledger on: {', '.join(differing)}.")
 
 
+def same_token_amount(left: TokenAmount | None, right: TokenAmount | None) -> bool:
+    """The same token and the same value as an exact decimal (`"1e2"` is `"100"` is
+    `"100.0"`); None equals only None."""
+    if left is None or right is None:
+        return left is None and right is None
+    left_value, right_value = ledger_decimal(left.value), ledger_decimal(right.value)
+    return (
+        same_currency(left.currency, right.currency)
+        and left.issuer == right.issuer
+        and left_value is not None
+        and left_value == right_value
+    )
+
+
 def _same(left: object, right: object) -> bool:
+    if isinstance(left, TokenAmount) or isinstance(right, TokenAmount):
+        return same_token_amount(
+            left if isinstance(left, TokenAmount) else None,
+            right if isinstance(right, TokenAmount) else None,
+        )
     if isinstance(left, str) and isinstance(right, str):
         return left.upper() == right.upper()
     return left == right

@@ -52,6 +52,17 @@ class TokenAmount:
 
 
 @dataclass(frozen=True)
+class TokenDelta:
+    """How a transaction changed what `account` holds of a token (from its metadata's
+    RippleState nodes): `delta` is decimal text, positive when the account received."""
+
+    account: str
+    currency: str
+    issuer: str
+    delta: str
+
+
+@dataclass(frozen=True)
 class LedgerTx:
     """A transaction as the ledger reports it. None means the field is absent."""
 
@@ -80,6 +91,8 @@ class LedgerTx:
     # The ledger holding it (`ledger_index`): an EscrowCreate's is where the owner's history is
     # searched from for the escrow's close.
     ledger_index: int | None = None
+    # What it moved on trust lines (a token escrow's finish: what the destination received).
+    token_deltas: tuple[TokenDelta, ...] = ()
 
 
 class LedgerVerifier(Protocol):

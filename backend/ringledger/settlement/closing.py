@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, queries
+from ringledger.bouts import amounts, lifecycle, queries
 from ringledger.bouts.models import BoutStatus, EscrowStatus
 from ringledger.bouts.outcomes import SETTLED, plan_for, statuses_of
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.db import Tx
 from ringledger.core.metrics import ANOMALIES
 from ringledger.ledger.evidence import PayoutAction
+from ringledger.ledger.interface import TokenDelta
 
 log = logging.getLogger(__name__)
 _PAST = {PayoutAction.FINISH: "finished", PayoutAction.CANCEL: "cancelled"}
@@ -36,6 +37,9 @@ class Close:
     action: PayoutAction
     tx_hash: str
     closed_by: str | None  # the submitting account (rpc mode), else None
+    # The trust-line changes of the transaction's metadata (rpc mode): a token escrow's close
+    # says there what arrived, after the issuer's fee.
+    moved: tuple[TokenDelta, ...] = ()
 
 
 def anomaly_of(bout: BoutRow, escrow: EscrowRow, action: PayoutAction) -> str | None:
@@ -81,6 +85,7 @@ def record_close(
     anomaly = anomaly_of(bout, escrow, close.action)
     escrow.close_tx_hash = close.tx_hash
     escrow.closed_by_address = close.closed_by
+    escrow.delivered_value = amounts.received(bout.token, _receiver(escrow, close), close.moved)
     escrow.failure_code = escrow.failure_reason = None
     facts: dict[str, Any] = {"tx_hash": close.tx_hash, "action": close.action.value}
     facts.update(details or {})
@@ -110,6 +115,13 @@ def record_close(
     )
     advance(tx, bout=bout, actor=actor, action=action)
     return anomaly
+
+
+def _receiver(escrow: EscrowRow, close: Close) -> str:
+    """Who the close paid: the destination for a finish, the owner for a cancel."""
+    if close.action is PayoutAction.FINISH:
+        return escrow.destination_address
+    return escrow.owner_address
 
 
 def advance(tx: Tx, *, bout: BoutRow, actor: Actor, action: str) -> None:

@@ -8,19 +8,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ringledger.audit.service import Actor
-from ringledger.bouts import lifecycle, plan, queries
+from ringledger.bouts import amounts, lifecycle, plan, queries
 from ringledger.bouts.models import BoutStatus, EscrowStatus
-from ringledger.bouts.records import BoutRow, EscrowRow
+from ringledger.bouts.records import BoutRow, EscrowRow, Token
 from ringledger.core.config import Settings
 from ringledger.core.db import Tx
 from ringledger.core.timeutil import utcnow
+from ringledger.core.tokens import plain
+from ringledger.issued import checks
 from ringledger.ledger.evidence import (
     ExpectedCreate,
     Failure,
     FailureCode,
     create_failure,
 )
-from ringledger.ledger.interface import LedgerTx, LedgerVerifier
+from ringledger.ledger.interface import Ledger, LedgerTx, LedgerVerifier, TokenAmount
 from ringledger.settlement import phases, transactions
 from ringledger.settlement.phases import Prepared
 from ringledger.settlement.schemas import EscrowConfirmRequest
@@ -33,13 +35,22 @@ PREPARE = "escrows.prepare"
 CONFIRM = "escrow.confirm_create"
 
 
-def _instruction(escrow: EscrowRow) -> str:
+def _instruction(escrow: EscrowRow, token: Token | None) -> str:
     purpose = "bonus" if escrow.kind.is_bonus else "show money"
-    xrp = f"{escrow.amount_drops // 1_000_000}.{escrow.amount_drops % 1_000_000:06d}".rstrip("0")
     return (
         f"RingLedger: lock fighter {escrow.kind.corner.value}'s {purpose} "
-        f"({xrp.rstrip('.')} XRP) in escrow."
+        f"({_in_words(escrow, token)}) in escrow."
     )
+
+
+def _in_words(escrow: EscrowRow, token: Token | None) -> str:
+    if token is not None:
+        assert escrow.amount_value is not None
+        return f"{plain(escrow.amount_value)} {token.label}"
+    assert escrow.amount_drops is not None
+    drops = escrow.amount_drops
+    xrp = f"{drops // 1_000_000}.{drops % 1_000_000:06d}".rstrip("0").rstrip(".")
+    return f"{xrp} XRP"
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,10 @@ class EscrowCreation:
                     escrow_id=escrow.id,
                     escrow_kind=escrow.kind.value,
                     signer=escrow.owner_address,
-                    txjson=transactions.escrow_create(escrow),
-                    instruction=_instruction(escrow),
+                    txjson=transactions.escrow_create(
+                        escrow, amount=amounts.ledger_amount(escrow, bout.token)
+                    ),
+                    instruction=_instruction(escrow, bout.token),
                 ),
             )
             for escrow in planned
@@ -112,12 +125,14 @@ class EscrowCreation:
     async def mismatch(
         self, tx: Tx, bout: BoutRow, escrow: EscrowRow, observed: LedgerTx, actor: Actor
     ) -> Failure | None:
+        token = bout.token
         return create_failure(
             observed,
             ExpectedCreate(
                 owner=escrow.owner_address,
                 destination=escrow.destination_address,
                 amount_drops=escrow.amount_drops,
+                amount_token=None if token is None else _token_amount(escrow, token),
                 finish_after=escrow.finish_after_ripple,
                 cancel_after=escrow.cancel_after_ripple,
                 condition_hex=escrow.condition_hex,
@@ -164,6 +179,11 @@ class EscrowCreation:
         }
 
 
+def _token_amount(escrow: EscrowRow, token: Token) -> TokenAmount:
+    assert escrow.amount_value is not None
+    return TokenAmount(token.currency, token.issuer, plain(escrow.amount_value))
+
+
 def _signed_pending(planned: list[EscrowRow], requests: list[AttemptRow]) -> list[EscrowRow]:
     """The planned escrows whose EscrowCreate was signed and not found rejected since."""
     signed_escrows = {
@@ -179,13 +199,35 @@ def _signed_pending(planned: list[EscrowRow], requests: list[AttemptRow]) -> lis
 
 
 async def prepare(
-    tx: Tx, *, bout_id: uuid.UUID, actor: Actor, signing: SigningService, settings: Settings
+    tx: Tx,
+    *,
+    bout_id: uuid.UUID,
+    actor: Actor,
+    signing: SigningService,
+    settings: Settings,
+    ledger: Ledger,
 ) -> dict[str, Any]:
-    """Unsigned EscrowCreates and sign requests for every escrow still planned."""
+    """Unsigned EscrowCreates and sign requests for every escrow still planned; for a token
+    bout in rpc mode, only once the ledger's checks pass (before any sign request exists), and
+    the issuer's transfer rate is recorded with them."""
+    rate = await _token_rate(tx, bout_id, ledger)
     bout, items = await phases.prepare(
         tx, EscrowCreation(settings), bout_id=bout_id, actor=actor, signing=signing
     )
+    if rate is not None and rate != bout.transfer_rate:
+        bout.transfer_rate = rate  # under the bout's lock, taken by the prepare
+        queries.save_bout(tx, bout)
     return {"bout_id": bout.id, "escrows": items}
+
+
+async def _token_rate(tx: Tx, bout_id: uuid.UUID, ledger: Ledger) -> int | None:
+    """The ledger's checks of a draft token bout (rpc mode); the issuer's rate."""
+    if ledger.mode != "rpc":
+        return None
+    bout = await queries.load_bout(tx.conn, bout_id)
+    if bout is None or bout.token is None or bout.status != BoutStatus.DRAFT:
+        return None  # the prepare itself says why it cannot go on
+    return await checks.issuer_rate(ledger, bout)
 
 
 def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
@@ -197,6 +239,11 @@ def claimed_create(request: EscrowConfirmRequest) -> LedgerTx:
         account=request.owner_address,
         destination=request.destination_address,
         amount_drops=request.amount_drops,
+        amount_token=(
+            None
+            if request.amount is None
+            else TokenAmount(request.amount.currency, request.amount.issuer, request.amount.value)
+        ),
         finish_after=request.finish_after_ripple,
         cancel_after=request.cancel_after_ripple,
         condition_hex=request.condition_hex,

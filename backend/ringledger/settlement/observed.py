@@ -83,7 +83,12 @@ async def record_observed(
         tx,
         bout=bout,
         escrow=escrow,
-        close=Close(action=action, tx_hash=observed.tx_hash, closed_by=observed.account),
+        close=Close(
+            action=action,
+            tx_hash=observed.tx_hash,
+            closed_by=observed.account,
+            moved=observed.token_deltas,
+        ),
         actor=Actor.system(),
         action=ACTION,
         details={

@@ -161,6 +161,7 @@ class Payouts:
                 tx_hash=claimed.tx_hash,
                 # Only a node says who submitted it; the stub ledger's evidence does not.
                 closed_by=observed.account,
+                moved=observed.token_deltas,
             ),
             actor=actor,
             action=CONFIRM,

@@ -18,7 +18,6 @@ from ringledger.bouts import lifecycle, queries
 from ringledger.bouts.errors import BoutNotFound
 from ringledger.bouts.records import BoutRow, EscrowRow
 from ringledger.core.db import Tx
-from ringledger.core.timeutil import iso_utc
 from ringledger.ledger.evidence import Failure
 from ringledger.ledger.interface import LedgerTx, LedgerVerifier
 from ringledger.settlement import signing_outcomes
@@ -29,7 +28,6 @@ from ringledger.signing.interface import (
     PayloadOutcome,
     SigningService,
     SigningUnavailable,
-    SignRequest,
 )
 from ringledger.signing.models import SigningPhase
 from ringledger.signing.queries import AttemptRow
@@ -152,7 +150,7 @@ async def prepare(
             "escrow_id": item.escrow.id,
             "escrow_kind": item.escrow.kind.value,
             "unsigned_tx": item.draft.txjson,
-            "xaman_sign_request": sign_request_out(done.request),
+            "xaman_sign_request": signing_service.sign_request_out(done.request),
             **item.extra,
         }
         for item, done in zip(prepared, issued, strict=True)
@@ -197,17 +195,6 @@ def _changed_since(rules: Preparing, bout: BoutRow, prepared: list[Prepared]) ->
         return None
     why = refusal or "An escrow of the bout moved on."
     return f"{why} The bout changed while its sign requests were issued; they were withdrawn."
-
-
-def sign_request_out(request: SignRequest) -> dict[str, Any]:
-    return {
-        "payload_id": request.payload_id,
-        "deep_link_url": request.deep_link_url,
-        "qr_png_url": request.qr_png_url,
-        "websocket_status_url": request.websocket_status_url,
-        "expires_at": iso_utc(request.expires_at),
-        "mode": request.mode,
-    }
 
 
 async def _issue_or_audit(

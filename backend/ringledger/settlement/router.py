@@ -3,6 +3,7 @@ operations runbook)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -121,7 +122,8 @@ async def _confirm(
 )
 async def prepare_escrows(access: OwnedBout, request: Request) -> Response:
     """Unsigned EscrowCreates and sign requests for every escrow still planned."""
-    return await _prepare(creation.prepare, access, request)
+    checked = functools.partial(creation.prepare, ledger=ledger_of(request))
+    return await _prepare(checked, access, request)
 
 
 @router.post(

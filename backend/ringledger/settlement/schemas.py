@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from ringledger.bouts.models import BoutStatus, EscrowKind, EscrowStatus, Outcome, Winner
 from ringledger.bouts.schemas import SigningStatusName
 from ringledger.core.models import UINT32_MAX
+from ringledger.signing.schemas import SignRequestOut
 
 TxHash = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{64}$", description="64 hex characters.")]
 Uint32 = Annotated[StrictInt, Field(ge=0, le=UINT32_MAX)]
@@ -19,15 +28,20 @@ Address = Annotated[str, Field(max_length=64)]
 Hex = Annotated[str, Field(max_length=512, pattern=r"^[0-9A-Fa-f]*$")]
 EngineResult = Annotated[str, Field(max_length=64)]
 PayloadId = Annotated[str, Field(min_length=1, max_length=64)]
+# A number as the ledger writes a token value: plain or in exponent form ("1e2", "2.5E-7").
+LedgerValue = Annotated[
+    StrictStr, Field(max_length=64, pattern=r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+]
 
 
-class SignRequestOut(BaseModel):
-    payload_id: str
-    deep_link_url: str
-    qr_png_url: str
-    websocket_status_url: str
-    expires_at: str
-    mode: Literal["stub", "api"]
+class TokenAmountIn(BaseModel):
+    """A token amount as the ledger writes it (`Amount` of a token EscrowCreate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: Annotated[StrictStr, Field(min_length=3, max_length=40)]
+    issuer: Address
+    value: LedgerValue
 
 
 class PreparedEscrow(BaseModel):
@@ -98,6 +112,9 @@ class EscrowConfirmRequest(BaseModel):
     owner_address: Address | None = None
     destination_address: Address | None = None
     amount_drops: StrictInt | None = Field(default=None, ge=0, le=10**17)
+    amount: TokenAmountIn | None = Field(
+        default=None, description="A token bout's amount object, instead of amount_drops."
+    )
     finish_after_ripple: Uint32 | None = None
     cancel_after_ripple: Uint32 | None = None
     condition_hex: Hex | None = None

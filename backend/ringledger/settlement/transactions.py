@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ringledger.bouts.records import EscrowRow
-from ringledger.core.xrpl_models import EscrowCancel, EscrowCreate, EscrowFinish
+from ringledger.core.xrpl_models import (
+    EscrowCancel,
+    EscrowCreate,
+    EscrowFinish,
+    IssuedCurrencyAmount,
+    unsigned,
+)
 
 # rippled EscrowFinish::calculateBaseFee: a finish with a fulfillment costs
 # base × (33 + ⌊fulfillment bytes / 16⌋); Xaman may not add this itself
@@ -13,18 +19,18 @@ from ringledger.core.xrpl_models import EscrowCancel, EscrowCreate, EscrowFinish
 _FULFILLMENT_FEE_UNITS = 33
 
 
-def _unsigned(model: EscrowCreate | EscrowFinish | EscrowCancel) -> dict[str, Any]:
-    tx = model.to_xrpl()
-    tx.pop("SigningPubKey", None)  # the wallet fills key, Sequence and (unless set) Fee
-    return dict(tx)
-
-
-def escrow_create(escrow: EscrowRow) -> dict[str, Any]:
-    return _unsigned(
+def escrow_create(
+    escrow: EscrowRow, *, amount: str | dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An EscrowCreate of `amount`: drops (the escrow's own by default), or a token amount
+    object (Token Escrow)."""
+    if amount is None:
+        amount = str(escrow.amount_drops)
+    return unsigned(
         EscrowCreate(
             account=escrow.owner_address,
             destination=escrow.destination_address,
-            amount=str(escrow.amount_drops),
+            amount=amount if isinstance(amount, str) else IssuedCurrencyAmount(**amount),
             finish_after=escrow.finish_after_ripple,
             cancel_after=escrow.cancel_after_ripple,
             condition=escrow.condition_hex,
@@ -48,9 +54,9 @@ def escrow_finish(
             owner=escrow.owner_address,
             offer_sequence=escrow.offer_sequence,
         )
-        return _unsigned(model)
+        return unsigned(model)
     fee = finish_fee_drops(base_fee_drops=base_fee_drops, fulfillment_hex=fulfillment_hex)
-    return _unsigned(
+    return unsigned(
         EscrowFinish(
             account=escrow.owner_address,
             owner=escrow.owner_address,
@@ -64,7 +70,7 @@ def escrow_finish(
 
 def escrow_cancel(escrow: EscrowRow) -> dict[str, Any]:
     assert escrow.offer_sequence is not None
-    return _unsigned(
+    return unsigned(
         EscrowCancel(
             account=escrow.owner_address,
             owner=escrow.owner_address,
@@ -77,7 +83,7 @@ def escrow_claim(escrow: EscrowRow, *, account: str) -> dict[str, Any]:
     """A fighter's own EscrowFinish of their show escrow: any account may finish an escrow once
     FinishAfter has passed, and the money goes to its Destination whoever sends it."""
     assert escrow.offer_sequence is not None
-    return _unsigned(
+    return unsigned(
         EscrowFinish(
             account=account, owner=escrow.owner_address, offer_sequence=escrow.offer_sequence
         )

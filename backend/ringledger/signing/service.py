@@ -17,6 +17,7 @@ from ringledger.audit.service import Actor
 from ringledger.core.db import Tx
 from ringledger.core.errors import NotFound
 from ringledger.core.metrics import OUTSIDE_CALLS
+from ringledger.core.timeutil import iso_utc
 from ringledger.signing import queries
 from ringledger.signing.interface import (
     PayloadOutcome,
@@ -68,6 +69,18 @@ class Recorded:
     newest: bool  # the escrow's newest attempt of its phase: only that one marks the escrow
     status: SigningStatus
     failure: tuple[str, str] | None  # (failure_code, reason) the escrow should show
+
+
+def sign_request_out(request: SignRequest) -> dict[str, Any]:
+    """A sign request as the API answers it (`xaman_sign_request`)."""
+    return {
+        "payload_id": request.payload_id,
+        "deep_link_url": request.deep_link_url,
+        "qr_png_url": request.qr_png_url,
+        "websocket_status_url": request.websocket_status_url,
+        "expires_at": iso_utc(request.expires_at),
+        "mode": request.mode,
+    }
 
 
 async def issue(

@@ -132,6 +132,10 @@ def finish(scene: Scene, role: Role) -> dict[str, Any]:
     }
 
 
+def trust_line(scene: Scene, role: Role) -> dict[str, Any]:
+    return {"label": "USD"}
+
+
 def new_password(scene: Scene, role: Role) -> dict[str, Any]:
     return {"current_password": PASSWORD, "new_password": f"{PASSWORD} for {role.value}"}
 
@@ -146,6 +150,7 @@ FORBIDDEN = Expect(403, "forbidden")
 HIDDEN = Expect(404, "bout_not_found")
 UNSIGNED = Expect(401, "webhook_signature_invalid")
 CONFLICT = Expect(409, "state_conflict")
+NOT_ALLOWED_TOKEN = Expect(404, "token_not_found")
 REFUSALS = (UNAUTHENTICATED, FORBIDDEN, HIDDEN)
 BOUT = "/bouts/{bout_id}"
 
@@ -169,6 +174,24 @@ MATRIX: dict[Route, tuple[Expect, ...]] = {
     ),
     Route("GET", "/fighters/me"): (UNAUTHENTICATED, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     Route("GET", "/fighters"): (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    Route("GET", "/tokens"): (UNAUTHENTICATED, OK, OK, OK, OK, OK),
+    Route("GET", "/fighters/me/trust-lines"): (
+        UNAUTHENTICATED,
+        OK,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    # The matrix's service allows no token: past the access checks, the label is unknown.
+    Route("POST", "/fighters/me/trust-lines", trust_line): (
+        UNAUTHENTICATED,
+        NOT_ALLOWED_TOKEN,
+        NOT_ALLOWED_TOKEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
     Route("POST", "/bouts", new_bout): (
         UNAUTHENTICATED,
         FORBIDDEN,

@@ -130,3 +130,42 @@ def test_outcomes_downgrade_refuses_to_lose_a_draw(empty_database: URL) -> None:
     with pytest.raises(RuntimeError, match="refusing to downgrade"):
         command.downgrade(migrations.alembic_config(empty_database), "0002")
     assert migrations.current_revision(empty_database) == migrations.head_revision()
+
+
+def test_token_downgrade_refuses_to_lose_a_token_bout(empty_database: URL) -> None:
+    migrations.upgrade(empty_database)
+    users = [uuid.uuid4() for _ in range(3)]
+    bout_id = uuid.uuid4()
+    with psycopg.connect(libpq(empty_database), autocommit=True) as conn:
+        for user_id, role in zip(users, ("promoter", "fighter", "fighter"), strict=True):
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, role) VALUES (%s, %s, 'x', %s)",
+                (user_id, f"{user_id}@example.com", role),
+            )
+        conn.execute(
+            "INSERT INTO bouts (id, status, promoter_user_id, fighter_a_user_id,"
+            " fighter_b_user_id, promoter_xrpl_address, event_at, finish_after_at,"
+            " cancel_after_at, finish_after_ripple, cancel_after_ripple, token_label,"
+            " token_currency, token_issuer)"
+            " VALUES (%s, 'draft', %s, %s, %s, 'rAddress', now(), now(), now(), 1, 2,"
+            " 'USD', 'USD', 'rIssuer')",
+            (bout_id, *users),
+        )
+        conn.execute(
+            "INSERT INTO escrows (id, bout_id, kind, status, owner_address, destination_address,"
+            " amount_value, finish_after_ripple, cancel_after_ripple)"
+            " VALUES (%s, %s, 'show_a', 'planned', 'rAddress', 'rFighter', 1500.25, 1, 9)",
+            (uuid.uuid4(), bout_id),
+        )
+    with pytest.raises(RuntimeError, match="refusing to downgrade rather than lose them"):
+        command.downgrade(migrations.alembic_config(empty_database), "0007")
+    assert migrations.current_revision(empty_database) == migrations.head_revision()
+    with psycopg.connect(libpq(empty_database)) as conn:
+        [(value,)] = conn.execute("SELECT amount_value FROM escrows").fetchall()
+    assert str(value) == "1500.25"
+    # Without the token bout the way down is open, and XRP bouts come through it whole.
+    with psycopg.connect(libpq(empty_database), autocommit=True) as conn:
+        conn.execute("DELETE FROM escrows")
+        conn.execute("DELETE FROM bouts")
+    command.downgrade(migrations.alembic_config(empty_database), "0007")
+    assert migrations.current_revision(empty_database) == "0007"

@@ -63,6 +63,8 @@ class LedgerRecord:
     shape: Shape = "v2"
     # Some servers repeat `date` and `ledger_index` inside tx_json (docs/xrpl-and-xaman.md#reading-the-ledger-tx-and-server_info).
     date_in_tx_json: bool = False
+    # The metadata's AffectedNodes (what the transaction changed; empty unless told).
+    nodes: tuple[dict[str, Any], ...] = ()
 
 
 Rewrite = Callable[[dict[str, Any]], None]
@@ -150,6 +152,7 @@ class FakeRippled:
             result=result,
             close_time=entry.close_time,
             ledger_index=entry.ledger_index,
+            nodes=entry.nodes,
         )
         return entry.tx_hash
 
@@ -315,7 +318,11 @@ def _meta(record: LedgerRecord) -> dict[str, Any]:
     if record.result is None:
         return {}
     return {
-        "meta": {"AffectedNodes": [], "TransactionIndex": 0, "TransactionResult": record.result}
+        "meta": {
+            "AffectedNodes": list(record.nodes),
+            "TransactionIndex": 0,
+            "TransactionResult": record.result,
+        }
     }
 
 

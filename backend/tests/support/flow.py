@@ -25,7 +25,12 @@ def create_evidence(escrow: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "engine_result": "tesSUCCESS",
         "owner_address": escrow["owner_address"],
         "destination_address": escrow["destination_address"],
-        "amount_drops": escrow["amount_drops"],
+        # A token bout's evidence carries the ledger's amount object instead of drops.
+        **(
+            {"amount_drops": escrow["amount_drops"]}
+            if escrow["amount_drops"] is not None
+            else {"amount": escrow["amount"]}
+        ),
         "finish_after_ripple": escrow["finish_after_ripple"],
         "cancel_after_ripple": escrow["cancel_after_ripple"],
         "condition_hex": escrow["condition_hex"],

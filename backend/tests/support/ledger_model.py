@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
+from xrpl.core.addresscodec import decode_classic_address
+
 # AccountRoot flags (rippled include/xrpl/protocol/LedgerFormats.h).
 REQUIRE_AUTH = 0x00040000
 GLOBAL_FREEZE = 0x00400000
@@ -87,6 +89,8 @@ class Validated:
     position: int  # its TransactionIndex in that ledger
     close_time: int
     affected: frozenset[str]
+    # The RippleState nodes of its metadata: the trust lines whose balance it changed.
+    nodes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -102,6 +106,9 @@ class LedgerModel:
     escrows: dict[tuple[str, int], Escrow] = field(default_factory=dict)
     history: list[Validated] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # The balances of the lines the transaction being applied touched, before it (None: the
+    # line is new), for its metadata.
+    _touched: dict[tuple[str, str, str], Decimal | None] = field(default_factory=dict)
 
     def set_clock(self, *, ledger_index: int | None = None, close_time: int | None = None) -> None:
         """Move the newest validated ledger (tests that start from a given moment)."""
@@ -185,8 +192,10 @@ class LedgerModel:
         with self.lock:
             index = self.ledger_index + 1 if new_ledger else self.ledger_index
             affected = {tx.get("Account"), tx.get("Destination"), tx.get("Owner")}
+            self._touched = {}
             if result == "tesSUCCESS":
                 affected |= self._effect(tx_hash, tx, index)
+            nodes = tuple(self._line_nodes())
             self._charge_fee(tx)
             if new_ledger:
                 self.close_ledger(close_time)
@@ -199,6 +208,7 @@ class LedgerModel:
                 position=position,
                 close_time=self.close_time,
                 affected=frozenset(name for name in affected if isinstance(name, str)),
+                nodes=nodes,
             )
             self.history.append(entry)
             return entry
@@ -225,7 +235,27 @@ class LedgerModel:
             return self._create(tx_hash, tx, index)
         if kind in ("EscrowFinish", "EscrowCancel"):
             return self._settle(tx, finish=kind == "EscrowFinish")
+        if kind == "TrustSet":
+            return self._trust(tx)
         return set()
+
+    def _trust(self, tx: dict[str, Any]) -> set[str | None]:
+        """Create the holder's line, or set its limit (a holder's TrustSet; the issuer's
+        authorizing and freezing are declared by tests instead)."""
+        holder, wanted = tx["Account"], tx["LimitAmount"]
+        issuer, currency = wanted["issuer"], wanted["currency"]
+        if issuer == holder:
+            raise LedgerRefusal("temDST_IS_SRC", "a line to oneself")
+        if issuer not in self.accounts:
+            raise LedgerRefusal("tecNO_DST", "the issuer is no account")
+        line = self.lines.get((holder, issuer, currency))
+        if line is None:
+            self.add_trust_line(holder, issuer, currency, limit=wanted["value"])
+            self._touched[(holder, issuer, currency)] = None
+        else:
+            line.limit = Decimal(wanted["value"])
+            self._touch(line)
+        return {issuer}
 
     def _create(self, tx_hash: str, tx: dict[str, Any], index: int) -> set[str | None]:
         owner, amount = tx["Account"], tx["Amount"]
@@ -274,6 +304,7 @@ class LedgerModel:
             self._usable_line(destination, gateway, currency)
         if source.balance < value:
             raise LedgerRefusal("tecINSUFFICIENT_FUNDS", "the owner holds too little")
+        self._touch(source)
         source.balance -= value
         rate = gateway.transfer_rate
         return rate if rate not in (None, PARITY_RATE) else None
@@ -329,11 +360,57 @@ class LedgerModel:
             if submitter != receiver or gateway.has(REQUIRE_AUTH):
                 raise LedgerRefusal("tecNO_LINE", f"{receiver} has no trust line to the issuer")
             line = self.add_trust_line(receiver, issuer, currency)
+            self._touched[(receiver, issuer, currency)] = None
         if gateway.has(REQUIRE_AUTH) and not line.authorized:
             raise LedgerRefusal("tecNO_AUTH", f"the issuer has not authorized {receiver}'s line")
         if finish and line.deep_frozen:
             raise LedgerRefusal("tecFROZEN", f"{receiver}'s line is deep frozen")
+        self._touch(line)
         line.balance += delivered(amount["value"], recorded, gateway.transfer_rate)
+
+    def _touch(self, line: Line) -> None:
+        self._touched.setdefault((line.holder, line.issuer, line.currency), line.balance)
+
+    def _line_nodes(self) -> list[dict[str, Any]]:
+        """A RippleState node per line the transaction changed, as rippled writes them: the
+        balance from the low account's side (the lower AccountID), each side's limit as an
+        amount whose `issuer` is that side's account (XRPL docs, "RippleState")."""
+        nodes = []
+        for key, before in self._touched.items():
+            line = self.lines[key]
+            holder_low = account_id(line.holder) < account_id(line.issuer)
+            sign = 1 if holder_low else -1
+            low, high = (line.holder, line.issuer) if holder_low else (line.issuer, line.holder)
+            low_limit, high_limit = (
+                (line.limit, line.issuer_limit) if holder_low else (line.issuer_limit, line.limit)
+            )
+
+            fields = {
+                "Balance": _amount(
+                    line.currency, sign * line.balance, "rrrrrrrrrrrrrrrrrrrrBZbvji"
+                ),
+                "Flags": 0,
+                "HighLimit": _amount(line.currency, high_limit, high),
+                "LowLimit": _amount(line.currency, low_limit, low),
+            }
+            if before is None:
+                nodes.append(
+                    {"CreatedNode": {"LedgerEntryType": "RippleState", "NewFields": fields}}
+                )
+                continue
+            previous = {
+                "Balance": _amount(line.currency, sign * before, "rrrrrrrrrrrrrrrrrrrrBZbvji")
+            }
+            nodes.append(
+                {
+                    "ModifiedNode": {
+                        "LedgerEntryType": "RippleState",
+                        "FinalFields": fields,
+                        "PreviousFields": previous,
+                    }
+                }
+            )
+        return nodes
 
     def _debit_drops(self, address: str, drops: int) -> None:
         account = self.accounts.get(address)
@@ -371,6 +448,15 @@ def ledger_text(value: Decimal) -> str:
     if exponent != 0 and not -25 <= exponent <= -5:
         return f"{sign}{mantissa}e{exponent}"
     return format(value.normalize(), "f")
+
+
+def _amount(currency: str, value: Decimal, account: str) -> dict[str, str]:
+    return {"currency": currency, "issuer": account, "value": ledger_text(value)}
+
+
+def account_id(address: str) -> bytes:
+    """The 20-byte AccountID behind a classic address (what orders a line's two sides)."""
+    return decode_classic_address(address)
 
 
 def _require_resolution(close_time: int) -> None:

@@ -203,7 +203,7 @@ def _start(entries: list[Validated], marker: Any, forward: bool) -> int | None:
 def _history_item(entry: Validated, shape: Shape) -> dict[str, Any]:
     """One `account_tx` item: tx_json + hash (api_version 2) or tx (api_version 1)."""
     meta = {
-        "AffectedNodes": [],
+        "AffectedNodes": list(entry.nodes),
         "TransactionIndex": entry.position,
         "TransactionResult": entry.result,
     }

@@ -20,13 +20,18 @@ from pathlib import Path
 import pytest
 
 from ringledger.bouts import conditions
+from ringledger.bouts.records import Token
 from ringledger.core.config import XRPL_NETWORK_IDS
 from ringledger.core.timeutil import RIPPLE_EPOCH_OFFSET, from_ripple, to_ripple
+from ringledger.core.tokens import net_of, plain
+from ringledger.core.xrpl_models import TrustSetFlag
+from ringledger.issued.trust_lines import trust_set
 from ringledger.ledger import state_answers
 from ringledger.ledger.state import NO_TRANSFER_FEE
 from ringledger.settlement.transactions import finish_fee_drops
 from ringledger.signing import xaman
 from tests.support import ledger_model
+from tests.support.xrpl import new_address
 
 pytestmark = pytest.mark.no_db
 
@@ -276,3 +281,11 @@ class TestLedgerStateValues:
         assert str(rounded) == values["token_example.delivered"]
         stand_in = ledger_model.delivered(value, recorded, current)
         assert stand_in == Decimal(values["token_example.delivered"])
+        # The service's estimate uses the rate prepare recorded; the finish's own, the lower.
+        assert plain(net_of(Decimal(value), recorded)) == values["token_example.net_amount"]
+        assert plain(net_of(Decimal(value), min(recorded, current))) == str(rounded)
+
+    def test_trust_set_flag(self, sections: dict[str, Section]) -> None:
+        tx = trust_set(new_address(), Token("USD", "USD", new_address()), Decimal("10"))
+        assert tx["Flags"] == _int(sections[STATE], "trust_set.tf_set_no_ripple")
+        assert TrustSetFlag.TF_SET_NO_RIPPLE.value == tx["Flags"]

@@ -107,6 +107,6 @@ describe("RingLedgerApi", () => {
     expectTypeOf<
       Parameters<RingLedgerApi["confirmEscrow"]>[1]
     >().toEqualTypeOf<EscrowConfirmRequest>();
-    expectTypeOf<BoutView["escrows"][number]["amount_drops"]>().toEqualTypeOf<number>();
+    expectTypeOf<BoutView["escrows"][number]["amount_drops"]>().toEqualTypeOf<number | null>();
   });
 });

@@ -393,6 +393,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fighters/me/trust-lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Trust Lines
+         * @description Per token of the caller's open bouts: can their account receive it?
+         */
+        get: operations["listMyTrustLines"];
+        put?: never;
+        /**
+         * Request Trust Line
+         * @description A TrustSet from the caller's profile address for the token, and a sign request only
+         *     that address may sign.
+         */
+        post: operations["requestTrustLine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -474,6 +499,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tokens
+         * @description The issued tokens bouts may be settled in (`[]`: XRP only).
+         */
+        get: operations["listTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/xaman": {
         parameters: {
             query?: never;
@@ -498,6 +543,33 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AllowedTokenOut */
+        AllowedTokenOut: {
+            /**
+             * Currency
+             * @description Three characters, or 40 hexadecimal digits.
+             */
+            currency: string;
+            /** Issuer */
+            issuer: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * AmountsOut
+         * @description One escrow's money: `amount` as locked, `net_amount` after the issuer's fee at the rate
+         *     recorded at prepare, `delivered_amount` what its close's metadata showed arriving.
+         */
+        AmountsOut: {
+            /** Amount */
+            amount: string | components["schemas"]["TokenAmountView"];
+            /** Delivered Amount */
+            delivered_amount: string | components["schemas"]["TokenAmountView"] | null;
+            /** Escrow Kind */
+            escrow_kind: string;
+            /** Net Amount */
+            net_amount: string | components["schemas"]["TokenAmountView"] | null;
+        };
         /** AnomalyView */
         AnomalyView: {
             escrow_kind: components["schemas"]["EscrowKind"];
@@ -594,6 +666,8 @@ export interface components {
             status: components["schemas"]["BoutStatus"];
             /** Title */
             title: string | null;
+            /** @description The issued token of a token bout; null for XRP. */
+            token: components["schemas"]["TokenView"] | null;
             /** Updated At */
             updated_at: string;
             /** Winner */
@@ -619,15 +693,27 @@ export interface components {
         /** CreateBoutRequest */
         CreateBoutRequest: {
             /**
+             * Bonus A Amount
+             * @description Token units as a plain decimal string: greater than zero, at most 15 significant digits, no sign, no exponent.
+             * @example 2500.75
+             */
+            bonus_a_amount?: string;
+            /**
              * Bonus A Drops
              * @description Integer drops (1 XRP = 1,000,000 drops).
              */
-            bonus_a_drops: number;
+            bonus_a_drops?: number;
+            /**
+             * Bonus B Amount
+             * @description Token units as a plain decimal string: greater than zero, at most 15 significant digits, no sign, no exponent.
+             * @example 2500.75
+             */
+            bonus_b_amount?: string;
             /**
              * Bonus B Drops
              * @description Integer drops (1 XRP = 1,000,000 drops).
              */
-            bonus_b_drops: number;
+            bonus_b_drops?: number;
             /**
              * Event Datetime Utc
              * Format: date-time
@@ -651,17 +737,34 @@ export interface components {
              */
             promoter_xrpl_address: string;
             /**
+             * Show A Amount
+             * @description Token units as a plain decimal string: greater than zero, at most 15 significant digits, no sign, no exponent.
+             * @example 2500.75
+             */
+            show_a_amount?: string;
+            /**
              * Show A Drops
              * @description Integer drops (1 XRP = 1,000,000 drops).
              */
-            show_a_drops: number;
+            show_a_drops?: number;
+            /**
+             * Show B Amount
+             * @description Token units as a plain decimal string: greater than zero, at most 15 significant digits, no sign, no exponent.
+             * @example 2500.75
+             */
+            show_b_amount?: string;
             /**
              * Show B Drops
              * @description Integer drops (1 XRP = 1,000,000 drops).
              */
-            show_b_drops: number;
+            show_b_drops?: number;
             /** Title */
             title?: string | null;
+            /**
+             * Token
+             * @description A token bout: a label from GET /tokens.
+             */
+            token?: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -719,6 +822,8 @@ export interface components {
          * @description Ledger evidence of an EscrowCreate. In rpc mode only escrow_kind and tx_hash are needed.
          */
         EscrowConfirmRequest: {
+            /** @description A token bout's amount object, instead of amount_drops. */
+            amount?: components["schemas"]["TokenAmountIn"] | null;
             /** Amount Drops */
             amount_drops?: number | null;
             /** Cancel After Ripple */
@@ -766,8 +871,16 @@ export interface components {
         EscrowStatus: "planned" | "created" | "finished" | "cancelled" | "failed";
         /** EscrowView */
         EscrowView: {
-            /** Amount Drops */
-            amount_drops: number;
+            /**
+             * Amount
+             * @description The ledger's amount: drops as a string, or the token amount object.
+             */
+            amount: string | components["schemas"]["TokenAmountView"];
+            /**
+             * Amount Drops
+             * @description XRP bouts; null for a token bout.
+             */
+            amount_drops: number | null;
             /** Cancel After Ripple */
             cancel_after_ripple: number | null;
             /** Close Tx Hash */
@@ -795,6 +908,11 @@ export interface components {
             failure_reason: string | null;
             /** Finish After Ripple */
             finish_after_ripple: number;
+            /**
+             * Net Amount
+             * @description What the destination receives after the issuer's transfer fee at the recorded rate (the least that can arrive); null for a token bout before prepare.
+             */
+            net_amount: string | components["schemas"]["TokenAmountView"] | null;
             /** Offer Sequence */
             offer_sequence: number | null;
             /** Owner Address */
@@ -807,6 +925,8 @@ export interface components {
          * @description The runbook's evidence checklist for one bout, in one document (no secrets).
          */
         EvidenceOut: {
+            /** Amounts */
+            amounts: components["schemas"]["AmountsOut"][];
             /** Audit */
             audit: components["schemas"]["AuditEntryOut"][];
             bout: components["schemas"]["BoutView"];
@@ -1245,6 +1365,33 @@ export interface components {
             /** Updated At */
             updated_at: string;
         };
+        /**
+         * TokenAmountIn
+         * @description A token amount as the ledger writes it (`Amount` of a token EscrowCreate).
+         */
+        TokenAmountIn: {
+            /** Currency */
+            currency: string;
+            /** Issuer */
+            issuer: string;
+            /** Value */
+            value: string;
+        };
+        /**
+         * TokenAmountView
+         * @description The ledger's own amount object of a token.
+         */
+        TokenAmountView: {
+            /** Currency */
+            currency: string;
+            /** Issuer */
+            issuer: string;
+            /**
+             * Value
+             * @description An exact decimal, as a string.
+             */
+            value: string;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -1260,6 +1407,63 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TokenView */
+        TokenView: {
+            /** Currency */
+            currency: string;
+            /** Issuer */
+            issuer: string;
+            /** Label */
+            label: string;
+            /**
+             * Transfer Rate
+             * @description The issuer's TransferRate as the escrow prepare read it (1000000000 = no fee); null before.
+             */
+            transfer_rate: number | null;
+        };
+        /** TrustLineOut */
+        TrustLineOut: {
+            /**
+             * Bout Ids
+             * @description The fighter's bouts in this token that are neither closed nor withdrawn.
+             */
+            bout_ids: string[];
+            /** Currency */
+            currency: string;
+            /** Issuer */
+            issuer: string;
+            /** Label */
+            label: string;
+            /**
+             * Ready
+             * @description Whether the account those bouts pay can receive what they still owe (read from the ledger); null in stub mode.
+             */
+            ready: boolean | null;
+            /**
+             * Reason
+             * @description What is missing, and who must fix it.
+             */
+            reason: string | null;
+        };
+        /** TrustLineRequest */
+        TrustLineRequest: {
+            /**
+             * Label
+             * @description A label from GET /tokens.
+             */
+            label: string;
+        };
+        /** TrustLineRequestOut */
+        TrustLineRequestOut: {
+            /**
+             * Unsigned Tx
+             * @description A TrustSet from the fighter's profile address for the token.
+             */
+            unsigned_tx: {
+                [key: string]: unknown;
+            };
+            xaman_sign_request: components["schemas"]["SignRequestOut"];
         };
         /** UserOut */
         UserOut: {
@@ -3159,6 +3363,185 @@ export interface operations {
             };
         };
     };
+    listMyTrustLines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustLineOut"][];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role may not use this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Xaman or the XRPL node failed; nothing changed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    requestTrustLine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrustLineRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustLineRequestOut"];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role may not use this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Lifecycle state conflict or idempotency conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error or deterministic confirm failure */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Xaman or the XRPL node failed; nothing changed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -3239,6 +3622,62 @@ export interface operations {
             };
             /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable or busy (retry); /readyz: not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowedTokenOut"][];
+                };
+            };
+            /** @description Malformed request (a body that cannot be decoded, a missing or invalid Idempotency-Key, a bad observed status or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token, or bad credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,6 +40,8 @@ const escrow: EscrowView = {
   owner_address: "rPromoter",
   destination_address: "rFighterB",
   amount_drops: 1000001,
+  amount: "1000001",
+  net_amount: "1000001",
   finish_after_ripple: 857000000,
   cancel_after_ripple: 857590000,
   condition_hex: "A0258020",

@@ -36,6 +36,8 @@ export function escrowView(
       ? "rJhbyDSVG6M5Qqm1RKtAW6bWYbeSQvDfRV"
       : "rKmh2FJyxgkajTtSx3EgCYkWYsmmuk561G",
     amount_drops: AMOUNTS[kind],
+    amount: String(AMOUNTS[kind]),
+    net_amount: String(AMOUNTS[kind]),
     finish_after_ripple: 857_000_000,
     cancel_after_ripple: bonus ? 857_590_000 : null,
     condition_hex: bonus ? "A0258020ABCDEF810120" : null,
@@ -88,6 +90,7 @@ export function boutView(
     refund_pending: options.refundPending ?? false,
     created_at: "2027-02-01T10:00:00Z",
     updated_at: "2027-02-01T10:00:00Z",
+    token: null,
     anomalies: [],
     escrows: kinds.map((kind) => escrowView(kind, options.statuses?.[kind] ?? defaults[status])),
   };

@@ -38,7 +38,13 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
       <dl className="facts">
         <dt>Amount</dt>
         <dd>
-          <Amount drops={escrow.amount_drops} />
+          {escrow.amount_drops !== null ? (
+            <Amount drops={escrow.amount_drops} />
+          ) : typeof escrow.amount === "object" ? (
+            `${escrow.amount.value} ${escrow.amount.currency}`
+          ) : (
+            escrow.amount
+          )}
         </dd>
         <dt>Destination</dt>
         <dd>

@@ -1,0 +1,2 @@
+"""Issued tokens: the ledger checks of a token bout, the tokens bouts may use, and a fighter's
+trust lines."""
