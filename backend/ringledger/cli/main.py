@@ -46,7 +46,7 @@ def serve(
     """Run the API and the web console (migrating first only where that is allowed)."""
     import signal
 
-    import uvicorn
+    from ringledger.serving import server
 
     settings = common.load_settings()
     allowed = allow_stub_modes_on_network or settings.RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK
@@ -71,24 +71,8 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if workers > 1:
         _share_metrics()
-    trusted = settings.trusted_proxies
-    uvicorn.run(
-        "ringledger.main:create_asgi",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        # The C event loop and HTTP parser (uvloop, httptools: pinned dependencies), never the
-        # pure-Python fallbacks "auto" would pick silently if they were missing.
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-        # X-Forwarded-For is honoured only from the proxies the operator lists (none by default).
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-    )
+    config = server.serving_config(settings, host=host, port=port, workers=workers)
+    raise typer.Exit(server.run(config))
 
 
 def _share_metrics() -> None:

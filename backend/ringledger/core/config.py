@@ -183,6 +183,33 @@ class Settings(BaseSettings):
         le=100,
         description="Database connections per API process, all opened at start-up.",
     )
+    RINGLEDGER_HTTP_MAX_HEAD_BYTES: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="The request line and headers of one request may take at most this many "
+        "bytes; a longer head is answered `431` and its connection closed.",
+    )
+    RINGLEDGER_HTTP_KEEP_ALIVE: Duration = Field(
+        default=timedelta(seconds=5),
+        ge=timedelta(seconds=1),
+        description="A connection that starts no request this long after it opened or after "
+        "its previous answer is closed; a load balancer must drop its idle connections to the "
+        "service sooner.",
+    )
+    RINGLEDGER_HTTP_HEAD_TIMEOUT: Duration = Field(
+        default=timedelta(seconds=10),
+        ge=timedelta(seconds=1),
+        description="A request's line and headers must be complete this long after the "
+        "connection opened or the previous answer ended; a late head is answered `408` and its "
+        "connection closed.",
+    )
+    RINGLEDGER_HTTP_BODY_TIMEOUT: Duration = Field(
+        default=timedelta(seconds=15),
+        ge=timedelta(seconds=1),
+        description="A request body must be complete this long after its head; a late one is "
+        "answered `408` and its connection closed.",
+    )
     RINGLEDGER_WEB_DIR: Path = Field(
         default=Path("frontend/dist"), description="The built web console."
     )
