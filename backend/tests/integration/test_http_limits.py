@@ -114,7 +114,7 @@ class TestDeadlines:
         assert answer.closed
 
     def test_a_body_that_trickles_in_gets_408(self, server: str) -> None:
-        body = b'{"email": "slow@example.com", "password": "a slow password"}'
+        body = b'{"email": "slow@example.com", "password": "a slow password"}'  # pragma: allowlist secret
         with connection(server) as sock:
             sock.sendall(
                 head(
