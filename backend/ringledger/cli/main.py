@@ -46,7 +46,7 @@ def serve(
     """Run the API and the web console (migrating first only where that is allowed)."""
     import signal
 
-    from ringledger.serving import server
+    from ringledger.serving import processes, server
 
     settings = common.load_settings()
     allowed = allow_stub_modes_on_network or settings.RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK
@@ -66,13 +66,13 @@ def serve(
     console.print(
         f"RingLedger on http://{host}:{port} ({settings.RINGLEDGER_ENV}, {workers} worker(s))"
     )
-    # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through SystemExit instead
-    # lets the exit hooks run, which stop the embedded PostgreSQL this process started.
+    # Until the server takes SIGTERM over (and after it gives it back), a SIGTERM exits through
+    # SystemExit: the exit hooks run, which stop the embedded PostgreSQL this process started.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if workers > 1:
         _share_metrics()
-    config = server.serving_config(settings, host=host, port=port, workers=workers)
-    raise typer.Exit(server.run(config))
+    config = server.serving_config(settings, host=host, port=port)
+    raise typer.Exit(processes.run(config, workers=workers))
 
 
 def _share_metrics() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet, MultiFernet
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -183,6 +183,13 @@ class Settings(BaseSettings):
         le=100,
         description="Database connections per API process, all opened at start-up.",
     )
+    RINGLEDGER_DB_POOLER: Literal["none", "transaction"] = Field(
+        default="none",
+        description="`transaction` when DATABASE_URL is a pooler in transaction mode (PgBouncer "
+        "`pool_mode = transaction`, also before 1.21): no prepared statement is kept by name "
+        "and no setting outlives a transaction, at the cost of a second round trip per "
+        "statement (docs/deployment.md). `none`: a direct connection or a session pooler.",
+    )
     RINGLEDGER_HTTP_MAX_HEAD_BYTES: int = Field(
         default=16 * 1024,
         ge=1024,
@@ -210,6 +217,19 @@ class Settings(BaseSettings):
         description="A request body must be complete this long after its head; a late one is "
         "answered `408` and its connection closed.",
     )
+    RINGLEDGER_SHUTDOWN_GRACE: Duration = Field(
+        default=timedelta(seconds=20),
+        ge=timedelta(seconds=1),
+        description="How long an instance told to stop (SIGTERM) takes at most: it answers "
+        "`/readyz` with `503` at once, serves through RINGLEDGER_SHUTDOWN_NOTICE, stops "
+        "accepting, and cuts what still runs when this runs out (exit 1 instead of 0).",
+    )
+    RINGLEDGER_SHUTDOWN_NOTICE: Duration = Field(
+        default=timedelta(seconds=5),
+        description="After SIGTERM, how long an instance keeps serving (every answer closing "
+        "its connection) before it stops accepting: longer than its load balancers take to "
+        "see `/readyz` fail; part of RINGLEDGER_SHUTDOWN_GRACE.",
+    )
     RINGLEDGER_WEB_DIR: Path = Field(
         default=Path("frontend/dist"), description="The built web console."
     )
@@ -228,6 +248,14 @@ class Settings(BaseSettings):
         description="`fast` argon2 parameters exist only so test suites can create thousands "
         "of accounts.",
     )
+
+    @model_validator(mode="after")
+    def _notice_within_grace(self) -> Settings:
+        if self.RINGLEDGER_SHUTDOWN_NOTICE >= self.RINGLEDGER_SHUTDOWN_GRACE:
+            raise ValueError(
+                "RINGLEDGER_SHUTDOWN_NOTICE must be shorter than RINGLEDGER_SHUTDOWN_GRACE"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:

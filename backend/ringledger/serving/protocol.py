@@ -13,7 +13,9 @@ plugged in through uvicorn's extension point (`Config(http=<protocol class>)`), 
   its previous answer, is closed quietly (the keep-alive timeout, now also for new
   connections); a head begun but not complete within `head_timeout` is answered `408`;
 - **a body deadline**: a body not complete within `body_timeout` of its head is answered `408`
-  (the application sees its client gone).
+  (the application sees its client gone);
+- **closing answers while the instance stops** (ringledger.serving.server): every answer then
+  says `Connection: close`, so no connection is left idle for a load balancer to reuse.
 
 Refusals are JSON error bodies like every other answer of the service, counted in /metrics and
 in the access log. What it costs a request: the head is counted by one comparison and one
@@ -36,6 +38,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from ringledger.core.draining import DRAIN
 from ringledger.core.metrics import ERRORS, REQUESTS
 
 access_log = logging.getLogger("ringledger.access")
@@ -141,6 +144,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._head_late = False
         self._unset_keepalive_if_required()  # the head deadline is met
         super().on_headers_complete()
+        if DRAIN.started and self.cycle is not None:
+            # The instance is stopping: this answer closes its connection, so no connection is
+            # left idle for a load balancer to write its next request on.
+            self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
         self._reading_head = True

@@ -1,8 +1,8 @@
 """A real `ringledger serve` (one worker, as an instance facing clients directly) against heads
 and bodies that are too large, too slow or never come, over raw sockets.
 
-The server runs with short deadlines (idle 1 s, head 2 s, body 2 s) so that each case takes a
-few seconds; every bound below is generous: the assertions are about what happens (431, 408, a
+The server runs with short deadlines (idle, head and body 1 s each) so that each case takes a
+second or two; every bound below is generous: the assertions are about what happens (431, 408, a
 closed connection), not how fast.
 """
 
@@ -28,8 +28,8 @@ from tests.support.raw_http import (
 
 LIMITS = {
     "RINGLEDGER_HTTP_KEEP_ALIVE": "1",
-    "RINGLEDGER_HTTP_HEAD_TIMEOUT": "2",
-    "RINGLEDGER_HTTP_BODY_TIMEOUT": "2",
+    "RINGLEDGER_HTTP_HEAD_TIMEOUT": "1",
+    "RINGLEDGER_HTTP_BODY_TIMEOUT": "1",
 }
 MAX_HEAD = 16 * 1024
 
@@ -107,7 +107,7 @@ class TestDeadlines:
     def test_a_head_that_trickles_in_gets_408(self, server: str) -> None:
         with connection(server) as sock:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: ringledger.test\r\n")
-            drip(sock, [b"X-Slow: yes\r\n"] * 60, pause=0.25)
+            drip(sock, [b"X-Slow: yes\r\n"] * 60, pause=0.2)
             answer = read_until_closed(sock, within=15)
         assert answer.status == 408, answer.raw[:200]
         assert answer.json()["code"] == "request_timeout"
@@ -124,7 +124,7 @@ class TestDeadlines:
                     Content_Length=str(len(body)),
                 )
             )
-            drip(sock, [bytes([byte]) for byte in body], pause=0.25)
+            drip(sock, [bytes([byte]) for byte in body], pause=0.2)
             answer = read_until_closed(sock, within=15)
         assert answer.status == 408, answer.raw[:200]
         assert answer.json()["code"] == "request_timeout"

@@ -1,5 +1,6 @@
-"""The package layering, read from the source: `core` knows no domain; the outside systems
-(`signing`, `ledger`) never reach into the lifecycle (`bouts`) that calls them."""
+"""The package layering, read from the source: `core` knows no domain; the HTTP server
+(`serving`) knows only `core`; the outside systems (`signing`, `ledger`) never reach into the
+lifecycle (`bouts`) that calls them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "ringledger"
 DOMAINS = {"audit", "auth", "bouts", "fighters", "idempotency", "ledger", "signing", "cli", "web"}
 # package -> the ringledger packages it must never import
 FORBIDDEN = {
-    "core": DOMAINS | {"main", "schema"},
+    "core": DOMAINS | {"main", "schema", "serving"},
+    # The HTTP server knows the application only by its import string.
+    "serving": DOMAINS | {"main", "schema"},
     "signing": {"bouts", "cli", "main"},
     "ledger": {"bouts", "signing", "cli", "main"},
 }
