@@ -5,7 +5,7 @@ While a confirm waits on a lock held by the test, the instance is told to stop. 
 kept open, keep accepting through the notice, then refuse new connections, let the confirm
 finish once the lock goes, and exit 0. A confirm that outlives the grace is cut: its client gets
 no answer, nothing of it is stored, and the exit code is 1. The supervisor replaces a worker
-that dies.
+that dies, and an instance on the embedded PostgreSQL stops it on its way out.
 """
 
 from __future__ import annotations
@@ -254,3 +254,30 @@ def test_a_request_that_outlives_the_grace_gets_no_answer_and_exit_1(cut: Cut) -
 def test_a_cut_request_leaves_nothing_behind(cut: Cut) -> None:
     assert cut.escrow_status == "planned"
     assert cut.stored_outcomes == 0
+
+
+def test_an_embedded_postgresql_stops_with_the_instance(
+    database: URL, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # No DATABASE_URL: `serve` starts PostgreSQL in its data dir, and must stop it on SIGTERM.
+    data_dir = tmp_path_factory.mktemp("embedded")
+    server = ServeProcess(database, data_dir, workers=1, DATABASE_URL="")
+    server.start()
+    try:
+        server.wait_ready(timeout=60)
+        pgdata = str((data_dir / "postgres").resolve())
+        assert _postgres_of(pgdata), "the instance did not start its own PostgreSQL"
+        server.signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        server.stop()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert _postgres_of(pgdata) == []
+
+
+def _postgres_of(pgdata: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "postgres" and pgdata in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
