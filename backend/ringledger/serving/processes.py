@@ -30,6 +30,7 @@ from uvicorn.config import STARTUP_FAILURE
 from ringledger.serving.server import DrainingServer, ServingConfig
 
 log = logging.getLogger(__name__)
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
 _WATCH_SECONDS = 0.2
 # Past the grace, a worker still has to close its pool and exit: it gets this much longer.
 _EXIT_ALLOWANCE = 5.0
@@ -47,9 +48,10 @@ def run(config: ServingConfig, *, workers: int) -> int:
 @dataclass
 class _Worker:
     process: SpawnProcess
-    ready: Event
+    ready: Event  # set by the worker once it serves
 
     def tell(self, signal_number: int) -> None:
+        """Send the signal unless the worker has exited (is_alive reaps it: no pid reuse)."""
         if self.process.pid is not None and self.process.is_alive():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signal_number)
@@ -128,9 +130,6 @@ class Supervisor:
             worker.process.exitcode == 0 or not worker.ready.is_set() for worker in self.workers
         )
         return 0 if clean else 1
-
-
-_STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 
 def _serve(config: ServingConfig, sockets: list[socket.socket], ready: Event) -> None:
