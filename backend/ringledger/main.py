@@ -80,6 +80,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool_size=settings.RINGLEDGER_DB_POOL_SIZE,
         min_size=settings.RINGLEDGER_DB_POOL_SIZE,
         lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
+        pooler=settings.RINGLEDGER_DB_POOLER,
     )
     DATABASE.put(app, database)
     RECORDER.put(app, record_outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from tests.support.database import (
     server_admin_uri,
     truncate_all,
 )
+from tests.support.deployment import pgbouncer
+from tests.support.live import serve_through_pooler, service_environment
 
 
 @pytest.fixture(scope="session")
@@ -31,11 +34,19 @@ def admin_uri() -> str:
     return server_admin_uri()
 
 
+# Set to `transaction` (./dev test does, for the lifecycle suites) to run the service under test
+# through PgBouncer in transaction mode, configured as docs/deployment.md shows.
+POOLER_VARIABLE = "RINGLEDGER_TEST_POOLER"
+
+
 @pytest.fixture(scope="session")
 def database(admin_uri: str) -> Iterator[URL]:
     url = create_database(admin_uri)
     migrations.upgrade(url)
-    yield url
+    with ExitStack() as stack:
+        if os.environ.get(POOLER_VARIABLE) == "transaction":
+            serve_through_pooler(url, stack.enter_context(pgbouncer(url)).url)
+        yield url
     drop_database(admin_uri, url)
 
 
@@ -48,7 +59,7 @@ def test_settings(database: URL, data_dir: Path, **overrides: object) -> Setting
     """Settings for a test app: the run's database, cheap password hashing, stub modes."""
     values: dict[str, object] = {
         "RINGLEDGER_ENV": "test",
-        "DATABASE_URL": database.render_as_string(hide_password=False),
+        **service_environment(database),
         "RINGLEDGER_DATA_DIR": data_dir,
         "RINGLEDGER_PASSWORD_HASHING": "fast",  # pragma: allowlist secret
         "XAMAN_MODE": "stub",

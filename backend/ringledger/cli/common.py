@@ -62,9 +62,14 @@ def ready_database(settings: Settings) -> URL:
 
 @asynccontextmanager
 async def database(url: URL, settings: Settings | None = None) -> AsyncIterator[Database]:
-    """A small pool for one command, closed when it ends."""
-    lock_timeout = (settings or get_settings()).RINGLEDGER_IDEMPOTENCY_WAIT
-    pool = await Database.connect(url, pool_size=2, lock_timeout=lock_timeout)
+    """A small pool for one command (the reconcile worker's too), closed when it ends."""
+    settings = settings or get_settings()
+    pool = await Database.connect(
+        url,
+        pool_size=2,
+        lock_timeout=settings.RINGLEDGER_IDEMPOTENCY_WAIT,
+        pooler=settings.RINGLEDGER_DB_POOLER,
+    )
     try:
         yield pool
     finally:

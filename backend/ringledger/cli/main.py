@@ -54,7 +54,7 @@ def serve(
     """Run the API and the web console (migrating first only where that is allowed)."""
     import signal
 
-    import uvicorn
+    from ringledger.serving import processes, server
 
     settings = common.load_settings()
     allowed = allow_stub_modes_on_network or settings.RINGLEDGER_ALLOW_STUB_MODES_ON_NETWORK
@@ -74,29 +74,13 @@ def serve(
     console.print(
         f"RingLedger on http://{host}:{port} ({settings.RINGLEDGER_ENV}, {workers} worker(s))"
     )
-    # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through SystemExit instead
-    # lets the exit hooks run, which stop the embedded PostgreSQL this process started.
+    # Until the server takes SIGTERM over (and after it gives it back), a SIGTERM exits through
+    # SystemExit: the exit hooks run, which stop the embedded PostgreSQL this process started.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if workers > 1:
         _share_metrics()
-    trusted = settings.trusted_proxies
-    uvicorn.run(
-        "ringledger.main:create_asgi",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        # The C event loop and HTTP parser (uvloop, httptools: pinned dependencies), never the
-        # pure-Python fallbacks "auto" would pick silently if they were missing.
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-        # X-Forwarded-For is honoured only from the proxies the operator lists (none by default).
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-    )
+    config = server.serving_config(settings, host=host, port=port)
+    raise typer.Exit(processes.run(config, workers=workers))
 
 
 def _share_metrics() -> None:

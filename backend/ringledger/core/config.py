@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet, MultiFernet
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringledger.core.tokens import AllowedToken, unique_labels
@@ -212,10 +219,53 @@ class Settings(BaseSettings):
         le=100,
         description="Database connections per API process, all opened at start-up.",
     )
+    RINGLEDGER_DB_POOLER: Literal["none", "transaction"] = Field(
+        default="none",
+        description="`transaction` when DATABASE_URL is a pooler in transaction mode (PgBouncer "
+        "`pool_mode = transaction`, also before 1.21): no prepared statement is kept by name "
+        "and no setting outlives a transaction, at the cost of a second round trip per "
+        "statement (docs/deployment.md). `none`: a direct connection or a session pooler.",
+    )
+    RINGLEDGER_HTTP_MAX_HEAD_BYTES: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="The request line and headers of one request may take at most this many "
+        "bytes; a longer head is answered `431` and its connection closed.",
+    )
+    RINGLEDGER_HTTP_KEEP_ALIVE: Duration = Field(
+        default=timedelta(seconds=5),
+        ge=timedelta(seconds=1),
+        description="A connection that starts no request this long after it opened or after "
+        "its previous answer is closed; a load balancer must drop its idle connections to the "
+        "service sooner.",
+    )
+    RINGLEDGER_HTTP_HEAD_TIMEOUT: Duration = Field(
+        default=timedelta(seconds=10),
+        ge=timedelta(seconds=1),
+        description="A request's line and headers must be complete this long after the "
+        "connection opened or the previous answer ended; a late head is answered `408` and its "
+        "connection closed.",
+    )
+    RINGLEDGER_HTTP_BODY_TIMEOUT: Duration = Field(
+        default=timedelta(seconds=15),
+        ge=timedelta(seconds=1),
+        description="A request body must be complete this long after its head; a late one is "
+        "answered `408` and its connection closed.",
+    )
     RINGLEDGER_SHUTDOWN_GRACE: Duration = Field(
         default=timedelta(seconds=20),
-        description="On SIGTERM, how long a stopping process may take to finish what it is "
-        "doing (requests in flight; the reconcile worker's item in hand) before it exits.",
+        ge=timedelta(seconds=1),
+        description="How long an instance told to stop (SIGTERM) takes at most: it answers "
+        "`/readyz` with `503` at once, serves through RINGLEDGER_SHUTDOWN_NOTICE, stops "
+        "accepting, and cuts what still runs when this runs out (exit 1 instead of 0). The "
+        "reconcile worker finishes the item in hand and releases its leases within it.",
+    )
+    RINGLEDGER_SHUTDOWN_NOTICE: Duration = Field(
+        default=timedelta(seconds=5),
+        description="After SIGTERM, how long an instance keeps serving (every answer closing "
+        "its connection) before it stops accepting: longer than its load balancers take to "
+        "see `/readyz` fail; part of RINGLEDGER_SHUTDOWN_GRACE.",
     )
     RINGLEDGER_WEB_DIR: Path = Field(
         default=Path("frontend/dist"), description="The built web console."
@@ -247,6 +297,14 @@ class Settings(BaseSettings):
     def token(self, label: str) -> AllowedToken | None:
         """The allowed token with this label, if any."""
         return next((token for token in self.RINGLEDGER_TOKENS if token.label == label), None)
+
+    @model_validator(mode="after")
+    def _notice_within_grace(self) -> Settings:
+        if self.RINGLEDGER_SHUTDOWN_NOTICE >= self.RINGLEDGER_SHUTDOWN_GRACE:
+            raise ValueError(
+                "RINGLEDGER_SHUTDOWN_NOTICE must be shorter than RINGLEDGER_SHUTDOWN_GRACE"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:

@@ -20,10 +20,10 @@ from typing import Any, Protocol, TypeAlias
 
 import asyncpg
 import orjson
-from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy.engine import URL
 
 from ringledger.core.errors import DatabaseUnavailable, RingLedgerError, StorageConflict
+from ringledger.core.pooling import Pooled, PooledTransaction, Pooler, Session, Transaction
 
 # The server refused or dropped us (always about the database).
 _DATABASE_GONE = (
@@ -49,8 +49,6 @@ _BUSY_DETAIL = "The records are busy with another request; nothing was stored. R
 _POOL_WAIT = timedelta(seconds=10)
 
 _Batch: TypeAlias = dict[frozenset[Hashable], tuple[str, tuple[Any, ...]]]
-Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"  # generic only in the type stubs
-"""A connection lent by the pool for one unit of work."""
 
 
 @dataclass(frozen=True)
@@ -237,12 +235,15 @@ def _numbered_from(statement: str, offset: int) -> str:
 class Unit:
     """One request's connection (or one step of a command's). Reads run on `conn` directly:
     under READ COMMITTED each statement sees its own snapshot, in a transaction or not, so a
-    read-only request needs no BEGIN and COMMIT. Changes run inside `transaction()`."""
+    read-only request needs no BEGIN and COMMIT. Changes run inside `transaction()`.
 
-    __slots__ = ("conn",)
+    `begin` is the statement that starts a transaction behind a transaction-mode pooler; without
+    one, asyncpg's own transaction runs, with the session's settings."""
 
-    def __init__(self, conn: Pooled) -> None:
-        self.conn = conn
+    __slots__ = ("begin", "conn")
+
+    def __init__(self, conn: Pooled, begin: str | None = None) -> None:
+        self.conn, self.begin = conn, begin
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -253,7 +254,11 @@ class Unit:
         survive.
         """
         tx = Tx(self.conn)
-        transaction = self.conn.transaction()
+        transaction: Transaction = (
+            self.conn.transaction()
+            if self.begin is None
+            else PooledTransaction(self.conn, self.begin)
+        )
         await transaction.start()
         try:
             yield tx
@@ -275,9 +280,12 @@ class Unit:
 class Database:
     """An asyncpg pool and the one way to run a unit of work on it."""
 
-    def __init__(self, pool: asyncpg.Pool, *, pool_wait: timedelta = _POOL_WAIT) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, pool_wait: timedelta = _POOL_WAIT, begin: str | None = None
+    ) -> None:
         self.pool = pool
         self.pool_wait = pool_wait.total_seconds()
+        self.begin = begin
 
     @classmethod
     async def connect(
@@ -286,12 +294,14 @@ class Database:
         *,
         pool_size: int,
         lock_timeout: timedelta,
+        pooler: Pooler = "none",
         min_size: int = 1,
         pool_wait: timedelta = _POOL_WAIT,
     ) -> Database:
         """A pool of up to `pool_size` connections; every lock wait is bounded, and so is the
-        wait for a free connection (`pool_wait`, then 503 database_busy)."""
-        milliseconds = max(1, int(lock_timeout.total_seconds() * 1000))
+        wait for a free connection (`pool_wait`, then 503 database_busy). `pooler` says how
+        DATABASE_URL reaches PostgreSQL (ringledger.core.pooling)."""
+        session = Session.of(pooler, lock_timeout=lock_timeout)
         try:
             pool = await asyncpg.create_pool(
                 dsn=dsn(url),
@@ -299,14 +309,12 @@ class Database:
                 max_size=pool_size,
                 init=_init_connection,
                 reset=_reset_connection,
-                server_settings={
-                    "lock_timeout": str(milliseconds),
-                    "application_name": "ringledger",
-                },
+                server_settings=session.settings,
+                statement_cache_size=session.statement_cache_size,
             )
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable("The database is unreachable.") from error
-        return cls(pool, pool_wait=pool_wait)
+        return cls(pool, pool_wait=pool_wait, begin=session.begin)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -330,7 +338,7 @@ class Database:
         except (*_DATABASE_GONE, *_TRANSPORT) as error:
             raise DatabaseUnavailable(_UNREACHABLE_DETAIL) from error
         try:
-            yield Unit(conn)
+            yield Unit(conn, self.begin)
         except _CONFLICTS as error:
             # A UNIQUE or CHECK constraint caught what a concurrent request slipped past the
             # service's own checks: nothing was written, and a retry will see the other one.

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from ringledger.core.deps import LEDGER_READINESS, MIGRATION_HEAD, database_of, settings_of
+from ringledger.core.draining import DRAIN
 from ringledger.core.errors import NotReady, UpstreamUnavailable
 from ringledger.core.json_body import api_router
 from ringledger.core.metrics import exposition
@@ -46,8 +47,12 @@ async def healthz() -> Health:
 
 @router.get("/readyz", operation_id="readyz", responses=errors(503))
 async def readyz(request: Request) -> Ready:
-    """Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
-    the XRPL node says it follows XRPL_NETWORK; the modes say what is real."""
+    """Ready when the instance is not stopping, the database answers at the code's migration
+    head and, with XRPL_MODE=rpc, the XRPL node says it follows XRPL_NETWORK; the modes say
+    what is real."""
+    if DRAIN.started:
+        # First of all: load balancers must stop sending before this instance stops accepting.
+        raise NotReady("This instance is stopping; it takes no new traffic.")
     settings, database = settings_of(request), database_of(request)
     head = MIGRATION_HEAD.of(request)
     try:

@@ -17,7 +17,9 @@ from ringledger.core.config import Settings
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
-# Any constant shared by every process of this service; serialises concurrent upgrades.
+# Any constant shared by every process of this service; serialises concurrent upgrades. The
+# lock is transaction-scoped: behind a transaction-mode pooler a session lock would stay on the
+# server connection the pooler lent, and its unlock might run on another one.
 _MIGRATION_LOCK = 7_291_004_113
 
 
@@ -39,8 +41,14 @@ def head_revision() -> str:
 
 
 def sync_engine(url: URL) -> Engine:
-    """A connection-per-use engine for migrations; statement values never reach an error."""
-    return create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
+    """A connection-per-use engine for migrations; statement values never reach an error, and
+    no statement is prepared by name (a transaction-mode pooler would lose it)."""
+    return create_engine(
+        url,
+        poolclass=pool.NullPool,
+        hide_parameters=True,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 def current_revision(url: URL) -> str | None:
@@ -67,17 +75,13 @@ def _locked(url: URL, move: Callable[[Config, str], None], revision: str) -> Non
     engine = sync_engine(url)
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
-            try:
-                config = alembic_config(url)
-                config.attributes["connection"] = connection
-                move(config, revision)
-                connection.commit()
-            finally:
-                connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
-                )
-                connection.commit()
+            # Begins the transaction the whole move runs in (Alembic joins it); its commit, or
+            # the rollback of a failed move, releases the lock.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            move(config, revision)
+            connection.commit()
     finally:
         engine.dispose()
 

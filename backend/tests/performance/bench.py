@@ -6,6 +6,7 @@
     ./dev bench --data-dir /tmp/rl --fill 100000 --levels none   # fill once and keep it ...
     ./dev bench --data-dir /tmp/rl --listing --levels none       # ... then list it, again
     ./dev bench --compare before.json after.json       # two --json runs side by side
+    ./dev bench --pooler                               # through PgBouncer (transaction mode)
 
 Per concurrency level C: bouts/s, requests/s, p50/p95/p99 per route, CPU per request of the API
 processes, of PostgreSQL and of the load generator itself (lifecycles only: the accounts'
@@ -40,6 +41,7 @@ from tests.performance.compare import compare
 from tests.performance.driver import Driver, Measurements, percentile, run_async
 from tests.performance.listing import ListingRow, print_listing, run_listing
 from tests.performance.meters import CpuMeter, CpuUsage, PeakRss, postgres_roots
+from tests.performance.pooled import Pooled, through_pgbouncer
 from tests.support.live import free_port
 
 ADMIN_EMAIL = "bench-admin@bench.example"
@@ -53,8 +55,9 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 class Server:
     """`ringledger serve` in a child process with its own data dir (embedded PostgreSQL)."""
 
-    def __init__(self, *, workers: int, data_dir: Path) -> None:
+    def __init__(self, *, workers: int, data_dir: Path, pooled: Pooled | None = None) -> None:
         self.port, self.workers, self.data_dir = free_port(), workers, data_dir
+        self.pooled = pooled
         self.env = {
             **os.environ,
             "RINGLEDGER_ENV": "local",
@@ -63,8 +66,11 @@ class Server:
             "RINGLEDGER_WEB_DIR": str(data_dir / "none"),
             # Every client registers its own accounts, all from 127.0.0.1.
             "RINGLEDGER_REGISTER_MAX_PER_CLIENT": "1000000",
+            # No load balancer to warn before the server stops accepting.
+            "RINGLEDGER_SHUTDOWN_NOTICE": "0",
         }
         self.env.pop("DATABASE_URL", None)
+        self.env.update(pooled.settings if pooled else {})
         self.process: subprocess.Popen[bytes] | None = None
         self._postgres: list[psutil.Process] = []
 
@@ -120,6 +126,8 @@ class Server:
         """The postmaster of this data dir (found once); meters add its backends."""
         if not self._postgres or not all(p.is_running() for p in self._postgres):
             self._postgres = postgres_roots(self.pgdata)
+            if self.pooled:
+                self._postgres.append(psutil.Process(self.pooled.pid))
         return self._postgres
 
     def database_uri(self) -> str:
@@ -362,6 +370,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--fill", type=int, default=0, metavar="N", help="first fill N bouts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the filled history")
     parser.add_argument("--listing", action="store_true", help="run the listing benchmark")
+    parser.add_argument(
+        "--pooler",
+        action="store_true",
+        help="serve through PgBouncer in transaction mode (docs/deployment.md)",
+    )
     parser.add_argument("--listing-repeat", type=int, default=20, help="timed sends per row")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument(
@@ -399,7 +412,8 @@ def main() -> None:
             stack.enter_context(tempfile.TemporaryDirectory(prefix="ringledger-bench-"))
         )
         data_dir.mkdir(parents=True, exist_ok=True)
-        server = stack.enter_context(Server(workers=args.workers, data_dir=data_dir))
+        pooled = stack.enter_context(through_pgbouncer(data_dir)) if args.pooler else None
+        server = stack.enter_context(Server(workers=args.workers, data_dir=data_dir, pooled=pooled))
         if args.fill:
             figures["fill"] = run_fill(server, bouts=args.fill, seed=args.seed).as_json()
         levels = []

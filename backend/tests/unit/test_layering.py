@@ -1,7 +1,7 @@
 """The package layering, read from the source: `core` knows no domain, `audit` and
 `idempotency` know nothing above `core`; the outside systems (`signing`, `ledger`) never reach
 into the bout (`bouts`) or its settlement (`settlement`) that call them; the evidence document
-sits above every domain it reads."""
+sits above every domain it reads; the HTTP server (`serving`) knows only `core`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ DOMAINS = {
 TOP = {"cli", "main", "schema"}
 # package -> the ringledger packages it must never import: each package only reaches down.
 FORBIDDEN = {
-    "core": DOMAINS | TOP,
+    "core": DOMAINS | TOP | {"serving"},
+    # The HTTP server knows the application only by its import string.
+    "serving": DOMAINS | TOP,
     "audit": DOMAINS - {"audit"} | TOP,
     "idempotency": DOMAINS - {"idempotency"} | TOP,
     "signing": {"bouts", "settlement", "evidence", "issued"} | TOP,

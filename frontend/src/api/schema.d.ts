@@ -487,8 +487,9 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready when the database answers at the code's migration head and, with XRPL_MODE=rpc,
-         *     the XRPL node says it follows XRPL_NETWORK; the modes say what is real.
+         * @description Ready when the instance is not stopping, the database answers at the code's migration
+         *     head and, with XRPL_MODE=rpc, the XRPL node says it follows XRPL_NETWORK; the modes say
+         *     what is real.
          */
         get: operations["readyz"];
         put?: never;
