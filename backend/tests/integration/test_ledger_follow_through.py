@@ -8,6 +8,10 @@ their own. The service learns everything from `ringledger reconcile` passes and 
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +32,7 @@ from ringledger.settlement import follow_through
 from tests.conftest import test_settings, xaman_api_settings
 from tests.support import db_state
 from tests.support.api import Account, Api, future_event
-from tests.support.fake_rippled import FakeRippled
+from tests.support.fake_rippled import FakeRippled, RippledFault
 from tests.support.fake_xaman import FakeXaman
 from tests.support.flow import KINDS, Flow
 from tests.support.operator import environment, run_cli
@@ -477,3 +481,80 @@ class TestLedgerCheck:
     def test_stub_mode_has_no_ledger_to_check(self, database: URL, data_dir: Path) -> None:
         refused = run_cli(environment(database, data_dir), "ledger-check")
         assert refused.exit_code == 2 and "XRPL_MODE=rpc" in refused.stderr
+
+
+class TestStoppingTheWorker:
+    """`reconcile --watch` told to stop (SIGTERM, as a rolling restart does) finishes the item in
+    hand within RINGLEDGER_SHUTDOWN_GRACE, gives every claim back and exits 0."""
+
+    def start_worker(self, env: dict[str, str], **more: str) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "ringledger.cli.main", "reconcile", "--watch"]
+        command += ["--interval", "0.2", "--rate", "60000", "--backoff", "0"]
+        return subprocess.Popen(
+            command,
+            env={**os.environ, **env, **more},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def wait_for_a_read(self, node: FakeRippled, before: int) -> None:
+        deadline = time.monotonic() + 20
+        while len(node.calls("tx")) == before:
+            assert time.monotonic() < deadline, "the worker never asked the node"
+            time.sleep(0.05)
+
+    def leases_held(self, database: URL) -> list[dict[str, Any]]:
+        return db_state.rows(
+            database,
+            "SELECT id FROM signing_attempts WHERE lease_owner IS NOT NULL"
+            " UNION ALL SELECT id FROM escrows WHERE watch_lease_owner IS NOT NULL",
+        )
+
+    def test_the_item_in_hand_is_finished_and_the_claims_given_back(
+        self, scene: Scene, env: dict[str, str], database: URL, node: FakeRippled
+    ) -> None:
+        prepared = scene.prepare("escrows")
+        tx_hash, _ = scene.wallet.sign_request(payload_of(prepared["show_a"]))
+        node.slow_seconds = 2.0
+        node.fail_next(RippledFault.SLOW, method="tx")
+        before = len(node.calls("tx"))
+        worker = self.start_worker(env, RINGLEDGER_SHUTDOWN_GRACE="15s")
+        try:
+            self.wait_for_a_read(node, before)
+            worker.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, stderr = worker.communicate(timeout=30)
+        finally:
+            worker.kill()
+        assert worker.returncode == 0, stderr.decode()
+        assert time.monotonic() - started < 15
+        # The slow read was answered and its move recorded before the worker left.
+        assert scene.escrows()["show_a"]["create_tx_hash"] == tx_hash
+        assert self.leases_held(database) == []
+
+    def test_an_item_longer_than_the_grace_is_cut_and_its_claims_given_back(
+        self, scene: Scene, env: dict[str, str], database: URL, node: FakeRippled
+    ) -> None:
+        prepared = scene.prepare("escrows")
+        scene.wallet.sign_request(payload_of(prepared["show_a"]))
+        node.slow_seconds = 8.0
+        node.fail_next(RippledFault.SLOW, method="tx")
+        before = len(node.calls("tx"))
+        worker = self.start_worker(
+            env, RINGLEDGER_SHUTDOWN_GRACE="2s", RINGLEDGER_SHUTDOWN_NOTICE="1s"
+        )
+        try:
+            self.wait_for_a_read(node, before)
+            worker.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, stderr = worker.communicate(timeout=30)
+        finally:
+            worker.kill()
+        assert worker.returncode == 0, stderr.decode()
+        assert time.monotonic() - started < 6
+        assert scene.escrows()["show_a"]["status"] == "planned"  # nothing half-recorded
+        assert self.leases_held(database) == []
+        # The next worker takes the attempt up again at once: nothing waits for a lease.
+        node.slow_seconds = 1.0
+        assert worker_pass(env).exit_code == 0
+        assert scene.escrows()["show_a"]["status"] == "created"
