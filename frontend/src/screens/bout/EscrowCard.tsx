@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import type { EscrowStatus, EscrowView } from "../../api/client";
+import { AccountAddress } from "../../components/AccountAddress";
 import { Amount } from "../../components/Amount";
 import { Badge, type Tone } from "../../components/Badge";
 import { TimeInfo } from "../../components/TimeInfo";
@@ -15,6 +16,21 @@ const STATUS_TONES: Record<EscrowStatus, Tone> = {
   cancelled: "good",
   failed: "bad",
 };
+
+/** Who submitted an escrow's finish or cancel, as far as the escrow's own addresses tell. */
+export function submitterOf(escrow: EscrowView): string | null {
+  const address = escrow.closed_by_address;
+  if (!address) return null;
+  if (address === escrow.destination_address) return "the fighter";
+  if (address === escrow.owner_address) return "the promoter";
+  return "another account";
+}
+
+function closedByLabel(status: EscrowStatus): string {
+  if (status === "finished") return "Finished by";
+  if (status === "cancelled") return "Cancelled by";
+  return "Closed by";
+}
 
 interface EscrowCardProps {
   escrow: EscrowView;
@@ -85,6 +101,14 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
             <dt>{escrow.status === "cancelled" ? "Cancel tx" : "Finish tx"}</dt>
             <dd className="small" data-tx="close">
               <TxHash hash={escrow.close_tx_hash} />
+            </dd>
+          </>
+        ) : null}
+        {escrow.closed_by_address ? (
+          <>
+            <dt>{closedByLabel(escrow.status)}</dt>
+            <dd className="small" data-closed-by={submitterOf(escrow)}>
+              <AccountAddress address={escrow.closed_by_address} /> ({submitterOf(escrow)})
             </dd>
           </>
         ) : null}
