@@ -58,10 +58,13 @@ function inPayoutPhase(bout: BoutView): boolean {
   );
 }
 
-/** The sign request's status as the bout view knows it (a newer prepare elsewhere wins). */
-function signingStatusOf(escrow: EscrowView, payloadId: string): SigningStatus | "superseded" {
+/**
+ * The sign request's status as the bout view knows it; null when the view's newest request of
+ * the escrow is another one (prepared again elsewhere, in another tab or on another device).
+ */
+function signingStatusOf(escrow: EscrowView, payloadId: string): SigningStatus | null {
   if (!escrow.signing) return "open";
-  return escrow.signing.payload_id === payloadId ? escrow.signing.status : "superseded";
+  return escrow.signing.payload_id === payloadId ? escrow.signing.status : null;
 }
 
 export function BoutDetail({ boutId }: { boutId: string }) {
@@ -354,9 +357,9 @@ function EscrowWork(props: WorkProps) {
   return null;
 }
 
-function Superseded() {
+function NewerRequest() {
   return (
-    <p className="notice notice-info">
+    <p className="notice notice-info" data-newer-request="true">
       A newer sign request exists for this escrow. Prepare again on this page to see it.
     </p>
   );
@@ -374,7 +377,7 @@ function CreateWork({
   const { api } = useSession();
   const request = prepared.xaman_sign_request;
   const status = signingStatusOf(escrow, request.payload_id);
-  if (status === "superseded") return <Superseded />;
+  if (status === null) return <NewerRequest />;
   const signedHash = flow.escrowPhase.signedHashes[request.payload_id] ?? null;
   const kind: EscrowKind = escrow.escrow_kind;
   const done = (answer: { offer_sequence: number; tx_hash: string }): Settled => ({
@@ -390,7 +393,7 @@ function CreateWork({
         reconcile={(observed) => flow.reconcile("escrows", kind, request.payload_id, observed)}
         signedHash={signedHash}
       />
-      {stubLedger ? (
+      {status === "superseded" ? null : stubLedger ? (
         <EscrowEvidenceForm
           key={`${request.payload_id}-${signedHash ?? ""}`}
           prepared={prepared}
@@ -425,7 +428,7 @@ function PayoutWork({
   const { api } = useSession();
   const request = prepared.xaman_sign_request;
   const status = signingStatusOf(escrow, request.payload_id);
-  if (status === "superseded") return <Superseded />;
+  if (status === null) return <NewerRequest />;
   const signedHash = flow.payoutPhase.signedHashes[request.payload_id] ?? null;
   const kind = escrow.escrow_kind;
   const isCancel = prepared.action === "cancel";
@@ -455,7 +458,7 @@ function PayoutWork({
         reconcile={(observed) => flow.reconcile("payouts", kind, request.payload_id, observed)}
         signedHash={signedHash}
       />
-      {stubLedger ? (
+      {status === "superseded" ? null : stubLedger ? (
         <PayoutEvidenceForm
           key={`${request.payload_id}-${signedHash ?? ""}`}
           prepared={prepared}

@@ -72,4 +72,15 @@ describe("EscrowCard", () => {
     render(<EscrowCard escrow={escrowView("show_a", "finished")} destinationName="Alex" />);
     expect(screen.getByRole("article").textContent).not.toMatch(/Finished by|Cancelled by/);
   });
+
+  test("a superseded sign request is explained as final", () => {
+    const escrow = escrowView("show_b", "planned", {
+      signing: { payload_id: "p-old", status: "superseded", updated_at: "2027-02-01T10:00:00Z" },
+    });
+    render(<EscrowCard escrow={escrow} destinationName="Blake" />);
+    const status = screen.getByRole("article").querySelector('[data-signing-status="superseded"]');
+    expect(status?.textContent).toContain(
+      "Replaced by a newer request Replaced by a newer request; it can no longer be signed.",
+    );
+  });
 });

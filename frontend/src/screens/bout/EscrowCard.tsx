@@ -5,7 +5,12 @@ import { Amount } from "../../components/Amount";
 import { Badge, type Tone } from "../../components/Badge";
 import { TimeInfo } from "../../components/TimeInfo";
 import { TxHash } from "../../components/TxHash";
-import { ESCROW_KIND_LABELS, ESCROW_STATUS_LABELS, SIGNING_STATUS_LABELS } from "../../lib/labels";
+import {
+  ESCROW_KIND_LABELS,
+  ESCROW_STATUS_LABELS,
+  SIGNING_STATUS_LABELS,
+  SIGNING_STATUS_NOTES,
+} from "../../lib/labels";
 import { rippleToDate } from "../../lib/time";
 import { FailureNotice } from "./FailureNotice";
 
@@ -117,6 +122,12 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
             <dt>Signing</dt>
             <dd data-signing-status={escrow.signing.status}>
               {SIGNING_STATUS_LABELS[escrow.signing.status]}
+              {SIGNING_STATUS_NOTES[escrow.signing.status] ? (
+                <span className="small muted signing-note">
+                  {" "}
+                  {SIGNING_STATUS_NOTES[escrow.signing.status]}
+                </span>
+              ) : null}
               <br />
               <span className="mono small truncate" title={escrow.signing.payload_id}>
                 {escrow.signing.payload_id}
