@@ -75,3 +75,27 @@ test("a superseded sign request reads as final in the timeline", async () => {
   // Only that entry carries the note.
   expect(items[0]?.textContent).not.toContain("can no longer be signed");
 });
+
+test("an anomaly is marked as bad and explained", async () => {
+  const anomaly: AuditEntry = {
+    id: 4,
+    at: "2027-03-01T22:10:00Z",
+    actor_user_id: null,
+    actor_role: "system",
+    action: "escrow.observed_on_ledger",
+    entity_type: "escrow",
+    entity_id: "e-bonus_a",
+    outcome: "anomaly",
+    failure_code: null,
+    details: { escrow_kind: "bonus_a", tx_hash: "AB".repeat(32) },
+  };
+  renderWithSession(<AuditTimeline boutId={BOUT_ID} version={0} />, {
+    user: ADMIN,
+    routes: { [`GET /bouts/${BOUT_ID}/audit`]: () => json(200, [anomaly]) },
+  });
+  const [item] = await screen.findAllByRole("listitem");
+  expect(item?.querySelector(".badge")?.className).toContain("badge-bad");
+  expect(item?.textContent).toContain(
+    "Money moved on the ledger in a way the outcome did not allow; it is recorded as the ledger shows it.",
+  );
+});

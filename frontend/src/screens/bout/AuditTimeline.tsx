@@ -7,10 +7,13 @@ import { isTxHash } from "../../lib/explorer";
 import { SIGNING_STATUS_NOTES } from "../../lib/labels";
 import { formatIsoLocal } from "../../lib/time";
 import { useSession } from "../../session";
+import { ANOMALY_MEANING } from "./AnomalyWarning";
 
 function tone(outcome: string): Tone {
   if (outcome === "ok" || outcome === "success" || outcome === "applied") return "good";
-  if (outcome === "rejected" || outcome.includes("unavailable")) return "bad";
+  if (outcome === "rejected" || outcome === "anomaly" || outcome.includes("unavailable")) {
+    return "bad";
+  }
   return "neutral";
 }
 
@@ -22,6 +25,7 @@ function isTxHashField(key: string, value: unknown): value is string {
 /** What an outcome means, where its one word does not say it (a signing outcome is named by its status). */
 const OUTCOME_NOTES: Readonly<Record<string, string | undefined>> = {
   superseded: SIGNING_STATUS_NOTES.superseded,
+  anomaly: ANOMALY_MEANING,
 };
 
 function detailText(value: unknown): string {

@@ -33,6 +33,7 @@ import {
 import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
+import { AnomalyWarning } from "./AnomalyWarning";
 import { AuditTimeline } from "./AuditTimeline";
 import {
   EscrowEvidenceForm,
@@ -135,6 +136,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           </h1>
           <BoutStatusBadge status={bout.status} />
         </div>
+        <AnomalyWarning anomalies={bout.anomalies} />
         <p className="versus">
           <span>A: {names.A}</span> <span className="muted">vs</span> <span>B: {names.B}</span>
         </p>
@@ -207,6 +209,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
               key={escrow.escrow_kind}
               escrow={escrow}
               destinationName={names[corner(escrow.escrow_kind)]}
+              anomaly={bout.anomalies.find((item) => item.escrow_kind === escrow.escrow_kind)}
             >
               {isOwner ? (
                 <EscrowWork

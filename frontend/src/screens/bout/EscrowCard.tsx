@@ -12,6 +12,7 @@ import {
   SIGNING_STATUS_NOTES,
 } from "../../lib/labels";
 import { rippleToDate } from "../../lib/time";
+import { ANOMALY_MEANING, type Anomaly } from "./AnomalyWarning";
 import { FailureNotice } from "./FailureNotice";
 
 const STATUS_TONES: Record<EscrowStatus, Tone> = {
@@ -40,10 +41,12 @@ function closedByLabel(status: EscrowStatus): string {
 interface EscrowCardProps {
   escrow: EscrowView;
   destinationName: string;
+  /** A move of this escrow the outcome did not allow, when the service recorded one. */
+  anomaly?: Anomaly | undefined;
   children?: ReactNode;
 }
 
-export function EscrowCard({ escrow, destinationName, children }: EscrowCardProps) {
+export function EscrowCard({ escrow, destinationName, anomaly, children }: EscrowCardProps) {
   const titleId = `escrow-${escrow.escrow_kind}-title`;
   return (
     <article
@@ -51,11 +54,19 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
       aria-labelledby={titleId}
       data-escrow-kind={escrow.escrow_kind}
       data-escrow-status={escrow.status}
+      data-anomaly={anomaly ? "true" : undefined}
     >
       <header className="escrow-card-header">
         <h3 id={titleId}>{ESCROW_KIND_LABELS[escrow.escrow_kind]}</h3>
-        <Badge tone={STATUS_TONES[escrow.status]}>{ESCROW_STATUS_LABELS[escrow.status]}</Badge>
+        <Badge tone={anomaly ? "bad" : STATUS_TONES[escrow.status]}>
+          {ESCROW_STATUS_LABELS[escrow.status]}
+        </Badge>
       </header>
+      {anomaly ? (
+        <p className="notice notice-error" data-anomaly="true">
+          <strong>Anomaly.</strong> {ANOMALY_MEANING} See the warning at the top of the page.
+        </p>
+      ) : null}
       <dl className="facts">
         <dt>Amount</dt>
         <dd>
