@@ -5,7 +5,9 @@ import type {
   EscrowView,
   PreparedEscrow,
   PreparedPayout,
+  ShowKind,
   SigningStatus,
+  UserOut,
 } from "../../api/client";
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -46,6 +48,7 @@ import { EscrowCard } from "./EscrowCard";
 import { EvidenceDownload } from "./EvidenceDownload";
 import { ResultEntry } from "./ResultEntry";
 import { SettlementNote } from "./SettlementNote";
+import { ShowClaim } from "./ShowClaim";
 import { SigningPanel } from "./SigningPanel";
 import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
 import { WithdrawBout } from "./WithdrawBout";
@@ -57,6 +60,14 @@ function inPayoutPhase(bout: BoutView): boolean {
     bout.status === "payouts_in_progress" ||
     (bout.status === "closed" && bout.refund_pending)
   );
+}
+
+/** The show escrow a signed-in fighter of this bout may claim: their own. */
+function ownShowKind(bout: BoutView, user: UserOut | null): ShowKind | null {
+  if (user?.role !== "fighter") return null;
+  if (user.user_id === bout.fighter_a_user_id) return "show_a";
+  if (user.user_id === bout.fighter_b_user_id) return "show_b";
+  return null;
 }
 
 /**
@@ -100,6 +111,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 
   const isOwner = user?.role === "promoter" && user.user_id === bout.promoter_user_id;
   const isAdmin = user?.role === "admin";
+  const ownShow = ownShowKind(bout, user);
   const names: Record<Corner, string> = {
     A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
     B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
@@ -219,6 +231,15 @@ export function BoutDetail({ boutId }: { boutId: string }) {
                   stubSigning={stubSigning}
                   stubLedger={stubLedger}
                   onSettled={announce}
+                />
+              ) : null}
+              {ownShow !== null && escrow.escrow_kind === ownShow ? (
+                <ShowClaim
+                  bout={bout}
+                  escrow={escrow}
+                  claimed={flow.claimPhase.prepared.find((item) => item.escrow_kind === ownShow)}
+                  claim={() => flow.claim(ownShow)}
+                  onClaimed={(text) => setAnnouncement({ text })}
                 />
               ) : null}
             </EscrowCard>
