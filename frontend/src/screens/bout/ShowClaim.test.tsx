@@ -92,7 +92,12 @@ describe("the countdown to FinishAfter", () => {
     expect(screen.getByRole("timer").textContent).toContain("You can claim it in 5 s");
     expect(screen.queryByRole("button")).toBeNull();
 
+    // At FinishAfter itself the service still refuses: strictly after it.
     act(() => void vi.advanceTimersByTime(5_000));
+    expect(screen.getByRole("timer").textContent).toContain("You can claim it in 0 s");
+    expect(screen.queryByRole("button")).toBeNull();
+
+    act(() => void vi.advanceTimersByTime(1_000));
     expect(screen.queryByRole("timer")).toBeNull();
     expect(screen.getByRole("button", { name: "Claim my show purse" })).toBeTruthy();
     expect(screen.getByRole("status").textContent).toBe(

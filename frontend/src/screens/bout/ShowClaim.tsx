@@ -56,7 +56,8 @@ function ClaimWork({ bout, escrow, claimed, claim, onClaimed }: ShowClaimProps) 
   const { busy, error, run } = useAction();
   const titleId = useId();
   const finishAfter = new Date(bout.finish_after_utc);
-  const claimable = now >= finishAfter;
+  // Strictly after, as the service judges it (the ledger too: a finish needs a later close).
+  const claimable = now > finishAfter;
   const request = claimed?.xaman_sign_request;
   const expired = request ? now >= new Date(request.expires_at) : false;
 
