@@ -122,7 +122,7 @@ describe("a result the ledger had already got ahead of", () => {
   test.each<[ResultOut["bout_status"], string]>([
     [
       "payouts_in_progress",
-      "Result entered: Draw. The bout is now Payouts in progress: the ledger already shows a show purse paid to its fighter.",
+      "Result entered: Draw. The bout is now Payouts in progress: the ledger already shows an escrow of this bout settled.",
     ],
     [
       "closed",

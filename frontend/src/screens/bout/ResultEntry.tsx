@@ -57,8 +57,9 @@ function consequence(outcome: Outcome): string {
 }
 
 /**
- * The service's answer in words. A fighter may have claimed a show purse on the ledger before
- * the result (rpc mode): the bout then goes straight on to paying out, or is already paid.
+ * The service's answer in words. An escrow may already be settled on the ledger when the result
+ * comes (rpc mode: a show purse its fighter claimed, or a move listed as an anomaly): the bout
+ * then goes straight on to paying out, or is already paid.
  */
 export function resultAnswerText(answer: ResultOut, names: Record<Corner, string>): string {
   const entered = `Result entered: ${outcomeText(answer.outcome, names)}.`;
@@ -67,7 +68,7 @@ export function resultAnswerText(answer: ResultOut, names: Record<Corner, string
     case "result_entered":
       return entered;
     case "payouts_in_progress":
-      return `${entered} ${now}: the ledger already shows a show purse paid to its fighter.`;
+      return `${entered} ${now}: the ledger already shows an escrow of this bout settled.`;
     case "closed":
       return `${entered} ${now}: every escrow this result pays was already settled on the ledger.`;
     default:

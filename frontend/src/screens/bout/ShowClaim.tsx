@@ -164,7 +164,7 @@ function ClaimRequest({ claimed, escrow }: { claimed: ClaimOut; escrow: EscrowVi
       <p className="small claim-next" data-ledger={meta?.xrpl_mode ?? "unknown"}>
         <strong>What happens next: </strong>
         {meta?.xrpl_mode === "rpc"
-          ? "once the ledger has validated your signed finish, the service records it on its own (it follows the ledger on a schedule), and this card shows it paid and finished by you. This page is not told when you sign: reload it to see the escrow's status."
+          ? "once the ledger has validated your signed finish, the service records it on its own (it follows the ledger on a schedule), and this card shows it paid and who finished it. This page is not told when you sign: reload it to see the escrow's status."
           : "this service runs with a stub ledger (XRPL_MODE=stub) and does not follow the ledger, so the promoter's payout confirm records this finish, with its transaction hash, once the result is entered."}
       </p>
     </SignRequestView>
