@@ -3,13 +3,16 @@
  * Xaman, stub ledger): two fighters, a promoter and an admin, including a declined signing and
  * a confirm the ledger rejects; then a draw through both show payouts and both bonus refunds,
  * a draft withdrawn (and one whose withdrawal is refused), and a password change that ends
- * every session of the account. Every page runs under the service's Content-Security-Policy; a
- * violation fails the test it happened in. Screenshots of each main screen go to
- * test-output/screenshots.
+ * every session of the account. Then the ledger's side, on a second backend in XRPL_MODE=rpc
+ * against the local XRPL node stand-in: a fighter claims their show purse after a real countdown
+ * to FinishAfter, and a bonus finished on the ledger before any result shows up as an anomaly.
+ * Every page runs under the service's Content-Security-Policy; a violation fails the test it
+ * happened in. Screenshots of each main screen go to test-output/screenshots.
  */
 
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { Browser } from "playwright-core";
+import type { BoutView, ClaimOut } from "../src/api/client";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { accessibilityProblems } from "./support/accessibility";
 import { startBackend, type Backend } from "./support/backend";
@@ -35,6 +38,15 @@ import {
   type BoutPlan,
 } from "./support/flows";
 import { screenshotDir } from "./support/paths";
+import {
+  accountOf,
+  fighterOf,
+  fundedBout,
+  isoSeconds,
+  startRpcService,
+  type Promoter,
+  type RpcService,
+} from "./support/rpcService";
 import { storedItems } from "./support/storage";
 
 const ADMIN = { email: "admin@example.com", password: "admin password 12345" };
@@ -54,6 +66,11 @@ const TITLE = "Harbour Arena Main Event";
 const DRAW_TITLE = "Riverside Draw Night";
 const WITHDRAWN_TITLE = "Lakeside Exhibition";
 const REFUSED_TITLE = "Quayside Undercard";
+const LEDGER_PROMOTER = { email: "ledger-promoter@example.com", wallet: "promoter" };
+const LEDGER_FIGHTER_A = { email: "ledger-alpha@example.com", name: "Ada Ledger", wallet: "a" };
+const LEDGER_FIGHTER_B = { email: "ledger-bravo@example.com", name: "Bea Ledger", wallet: "b" };
+const CLAIM_TITLE = "Dockside Show Night";
+const ANOMALY_TITLE = "Pierhead Title Fight";
 
 /**
  * A bout of the two fighters. Started 30 minutes ago by default: the admin may enter the result,
@@ -71,6 +88,8 @@ function plan(title: string, eventInMinutes = -30): BoutPlan {
 
 let backend: Backend;
 let site: ConsoleSite;
+let rpc: RpcService;
+let rpcSite: ConsoleSite;
 let browser: Browser;
 let promoter: Actor;
 let boutUrl = "";
@@ -85,9 +104,15 @@ function watch(actor: Actor): Actor {
 beforeAll(async () => {
   rmSync(screenshotDir, { recursive: true, force: true });
   mkdirSync(screenshotDir, { recursive: true });
-  backend = await startBackend();
+  // The two backends start side by side; either failing fails the run, once both are settled
+  // (so that afterAll stops whichever did start).
+  const [main, ledger] = await Promise.allSettled([startBackend(), startRpcService()]);
+  if (main.status === "fulfilled") backend = main.value;
+  if (ledger.status === "fulfilled") rpc = ledger.value;
+  for (const started of [main, ledger]) if (started.status === "rejected") throw started.reason;
   await backend.createAdmin(ADMIN.email, ADMIN.password);
   site = await openConsole(backend.baseUrl);
+  rpcSite = await openConsole(rpc.backend.baseUrl);
   browser = await launchChromium();
 });
 
@@ -99,7 +124,62 @@ afterEach(() => {
 afterAll(async () => {
   await browser?.close();
   await site?.close();
+  await rpcSite?.close();
   await backend?.stop();
+  await rpc?.stop();
+});
+
+/** The rpc backend's accounts and bouts, from the countdown at the start to the claim at the end. */
+const onLedger: {
+  promoter?: Promoter;
+  fighters?: { A: string; B: string };
+  claimBout?: BoutView;
+  fighter?: Actor;
+} = {};
+
+/**
+ * The ledger's side, part 1. A fighter's claim waits for FinishAfter in real time, so its bout is
+ * funded first and the fighter watches the countdown here; they come back for the claim at the
+ * end of the run, once FinishAfter has passed, and the wait costs the run nothing.
+ */
+describe("the ledger has the last word (XRPL_MODE=rpc): a claim's countdown", () => {
+  test("a fighter's own show purse counts down to FinishAfter", async () => {
+    const base = rpc.backend.baseUrl;
+    const api = await accountOf(base, LEDGER_PROMOTER.email, "promoter");
+    const promoter = { api, wallet: LEDGER_PROMOTER.wallet };
+    onLedger.promoter = { ...promoter, address: await rpc.node.wallet(promoter.wallet) };
+    onLedger.fighters = {
+      A: await fighterOf(rpc, LEDGER_FIGHTER_A),
+      B: await fighterOf(rpc, LEDGER_FIGHTER_B),
+    };
+    // FinishAfter (event + 2 h) 40 s from now: past the service's 5-second signing window, and
+    // after the ledgers of the four creates, which the node closes 10 s apart.
+    const event = new Date(Date.now() - 2 * 3_600_000 + 40_000);
+    onLedger.claimBout = await fundedBout(rpc, onLedger.promoter, {
+      title: CLAIM_TITLE,
+      fighter_a_user_id: onLedger.fighters.A,
+      fighter_b_user_id: onLedger.fighters.B,
+      event_datetime_utc: isoSeconds(event),
+    });
+    expect(onLedger.claimBout.status).toBe("escrows_created");
+
+    onLedger.fighter = watch(await newActor(browser));
+    const { page } = onLedger.fighter;
+    await signIn(page, rpcSite.url, LEDGER_FIGHTER_A.email);
+    await open(page, rpcSite.url, `/bouts/${onLedger.claimBout.bout_id}`);
+    await page.getByRole("heading", { name: CLAIM_TITLE }).waitFor();
+    const claim = card(page, "show_a").getByRole("region", { name: "Claim your show purse" });
+    const timer = claim.getByRole("timer");
+    const first = await timer.innerText();
+    expect(first).toMatch(/^You can claim it in \d+ s, once FinishAfter has passed \(.+\)\.$/);
+    // It ticks.
+    await expect.poll(() => timer.innerText(), { timeout: 5_000 }).not.toBe(first);
+    expect(await claim.getByRole("button").count()).toBe(0);
+    // Only the fighter's own show escrow: not the other fighter's, not a bonus.
+    expect(await page.getByRole("region", { name: "Claim your show purse" }).count()).toBe(1);
+    await screenshot(page, "33-fighter-claim-countdown");
+    a11y["fighter claim countdown"] = await accessibilityProblems(page);
+  });
 });
 
 describe("RingLedger console, whole lifecycle", () => {
@@ -658,6 +738,129 @@ describe("changing a password", () => {
   });
 });
 
+describe("the ledger has the last word (XRPL_MODE=rpc): anomalies and claims", () => {
+  test("a bonus finished on the ledger before any result is an anomaly, said loudly", async () => {
+    const promoter = onLedger.promoter!;
+    const fighters = onLedger.fighters!;
+    const bout = await fundedBout(rpc, promoter, {
+      title: ANOMALY_TITLE,
+      fighter_a_user_id: fighters.A,
+      fighter_b_user_id: fighters.B,
+      event_datetime_utc: isoSeconds(new Date(Date.now() - 3_600_000)),
+    });
+    const bonusA = bout.escrows.find((escrow) => escrow.escrow_kind === "bonus_a")!;
+    const fighterAddress = bonusA.destination_address;
+    // Fighter A finishes their bonus themselves after FinishAfter, before any result: on the
+    // real ledger that takes the bonus's preimage, leaked (the stand-in does not check it).
+    const { tx_hash: finish } = await rpc.node.submit(
+      LEDGER_FIGHTER_A.wallet,
+      {
+        TransactionType: "EscrowFinish",
+        Account: fighterAddress,
+        Owner: promoter.address,
+        OfferSequence: bonusA.offer_sequence,
+      },
+      bonusA.finish_after_ripple,
+    );
+    expect(await rpc.reconcile()).toMatch(/ledger watch: .*anomalies 1,/);
+
+    const actor = watch(await newActor(browser));
+    const { page } = actor;
+    await signIn(page, rpcSite.url, LEDGER_PROMOTER.email);
+    await page.getByRole("heading", { name: "Bouts" }).waitFor();
+    const listed = page.getByRole("link", { name: new RegExp(ANOMALY_TITLE) });
+    await listed.locator('[data-anomalies="1"]').waitFor();
+    expect(await listed.innerText()).toContain("Ledger anomaly: a move the outcome did not allow");
+    const calm = page.getByRole("link", { name: new RegExp(CLAIM_TITLE) });
+    expect(await calm.locator("[data-anomalies]").count()).toBe(0);
+    await screenshot(page, "34-bouts-list-ledger-anomaly");
+
+    await listed.click();
+    await page.getByRole("heading", { name: ANOMALY_TITLE }).waitFor();
+    const alert = page.getByRole("alert");
+    const said = await alert.innerText();
+    expect(said).toContain("Ledger anomaly: money moved in a way the outcome did not allow");
+    expect(said).toMatch(/Win bonus · Fighter A: .*before any result/);
+    expect(said).toContain("The operator follows the runbook's procedure");
+    const tx = alert.getByRole("link", { name: new RegExp(`^${finish}`) });
+    expect(await tx.getAttribute("href")).toBe(`https://testnet.xrpl.org/transactions/${finish}`);
+    // Recorded as the ledger shows it: the bonus is paid out, by the fighter; the bout has no result.
+    await waitForEscrowStatus(page, "bonus_a", "finished");
+    await waitForBoutStatus(page, "Escrows created");
+    expect(await card(page, "bonus_a").getAttribute("data-anomaly")).toBe("true");
+    const closedBy = card(page, "bonus_a").locator('[data-closed-by="the fighter"]');
+    expect(await closedBy.innerText()).toBe(`${fighterAddress} (the fighter)`);
+    expect(await closedBy.getByRole("link").getAttribute("href")).toBe(
+      `https://testnet.xrpl.org/accounts/${fighterAddress}`,
+    );
+    await screenshot(page, "35-bout-ledger-anomaly");
+    a11y["bout with a ledger anomaly"] = await accessibilityProblems(page);
+    await actor.context.close();
+  });
+
+  test("once FinishAfter has passed the fighter claims; the finish is recorded from the ledger", async () => {
+    const bout = onLedger.claimBout!;
+    const { page, context } = onLedger.fighter!;
+    const claim = card(page, "show_a").getByRole("region", { name: "Claim your show purse" });
+    // Whatever is left of the countdown started at the beginning of the run.
+    const button = claim.getByRole("button", { name: "Claim my show purse" });
+    await button.waitFor({ timeout: 60_000 });
+    expect(await claim.getByRole("timer").count()).toBe(0);
+    expect(await claim.getByRole("status").innerText()).toBe(
+      "FinishAfter has passed: you can claim your show purse now.",
+    );
+    await button.click();
+    await page.getByText("Your sign request is ready").waitFor();
+    const qr = claim.getByRole("img", { name: /QR code of the Xaman sign request/ });
+    await qr.waitFor();
+    expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+    expect(await qr.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+    // Kept in this tab's sessionStorage, like the promoter's escrow-create prepares.
+    const stored = (await storedItems(page))[`ringledger.prepared.${bout.bout_id}.claims`];
+    expect(stored).toBeDefined();
+    const [request] = (JSON.parse(stored!) as { prepared: ClaimOut[] }).prepared;
+    const payload = request!.xaman_sign_request.payload_id;
+    expect(await claim.getByRole("link", { name: "Open in Xaman" }).getAttribute("href")).toBe(
+      `https://xumm.app/sign/${payload}`,
+    );
+    const address = bout.escrows.find((escrow) => escrow.escrow_kind === "show_a")!;
+    const said = await claim.innerText();
+    expect(said).toContain(
+      `You sign an EscrowFinish from your own address ${address.destination_address}`,
+    );
+    expect(said).toContain("whoever submits the finish");
+    expect(said).toContain("Expires");
+    expect(said).toContain(
+      "What happens next: once the ledger has validated your signed finish, the service records it on its own",
+    );
+    await screenshot(page, "36-fighter-claim-sign-request");
+    a11y["fighter claim sign request"] = await accessibilityProblems(page);
+
+    // A reload keeps the sign request: the same QR code.
+    await page.reload();
+    await claim.getByRole("img", { name: new RegExp(payload) }).waitFor();
+
+    // Fighter A's wallet signs what the request shows; the node validates it after FinishAfter,
+    // and one worker pass records it.
+    const { tx_hash: finish } = await rpc.node.submit(
+      LEDGER_FIGHTER_A.wallet,
+      request!.unsigned_tx,
+      address.finish_after_ripple,
+    );
+    expect(await rpc.reconcile()).toMatch(/ledger watch: .*recorded 1,/);
+    await page.reload();
+    await waitForEscrowStatus(page, "show_a", "finished");
+    expect(await claim.count()).toBe(0);
+    const shown = card(page, "show_a");
+    expect(await shown.locator('[data-tx="close"] a').innerText()).toBe(finish);
+    expect(await shown.locator('[data-closed-by="the fighter"]').innerText()).toBe(
+      `${address.destination_address} (the fighter)`,
+    );
+    await screenshot(page, "37-fighter-claim-recorded");
+    await context.close();
+  });
+});
+
 describe("across every screen", () => {
   test("no page threw an uncaught error", () => {
     expect(pageErrors).toEqual([]);
@@ -678,6 +881,9 @@ describe("across every screen", () => {
         "withdrawn bout",
         "refused withdrawal",
         "change password refused",
+        "fighter claim countdown",
+        "bout with a ledger anomaly",
+        "fighter claim sign request",
       ].sort(),
     );
     expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((screen) => [screen, []])));

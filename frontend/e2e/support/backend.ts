@@ -1,6 +1,7 @@
 /**
  * A real RingLedger backend for one test run: `ringledger serve` on a free port, on a fresh
- * embedded database, with stub Xaman and a stub ledger, serving the built console at `/`.
+ * embedded database, with stub Xaman and a stub ledger unless told otherwise, serving the built
+ * console at `/`.
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
@@ -14,7 +15,16 @@ export interface Backend {
   baseUrl: string;
   env: NodeJS.ProcessEnv;
   createAdmin(email: string, password: string): Promise<void>;
+  /** Run a `ringledger` command with the service's environment (its database); its output. */
+  command(args: string[], stdin?: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Settings on top of the defaults, e.g. `XRPL_MODE: "rpc"`. */
+  settings?: Record<string, string>;
+  /** The log file's name in test-output (default `backend.log`). */
+  logName?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -29,7 +39,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function backendEnv(dataDir: string): NodeJS.ProcessEnv {
+function backendEnv(dataDir: string, settings: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     RINGLEDGER_ENV: "test",
@@ -41,6 +51,7 @@ function backendEnv(dataDir: string): NodeJS.ProcessEnv {
     // Every account of the run registers from 127.0.0.1; the hourly per-address limit is the
     // service's business, not what these tests are about.
     RINGLEDGER_REGISTER_MAX_PER_CLIENT: "1000000",
+    ...settings,
   };
   // The run must use its own embedded database, never one configured in the shell.
   delete env.DATABASE_URL;
@@ -119,7 +130,7 @@ async function stopEmbeddedPostgres(pgdata: string): Promise<void> {
   }
 }
 
-export async function startBackend(): Promise<Backend> {
+export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   if (!existsSync(ringledgerBin)) {
     throw new Error(`${ringledgerBin} not found; set RINGLEDGER_VENV to the backend's virtualenv`);
   }
@@ -127,10 +138,10 @@ export async function startBackend(): Promise<Backend> {
     throw new Error("frontend/dist is missing; run `npm run build` first");
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ringledger-e2e-"));
-  const env = backendEnv(dataDir);
+  const env = backendEnv(dataDir, options.settings ?? {});
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(path.join(outputDir, "backend.log"));
+  const log = createWriteStream(path.join(outputDir, options.logName ?? "backend.log"));
   // Its own process group, so stopping it also reaches anything it started.
   const child = spawn(ringledgerBin, ["serve", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: repoRoot,
@@ -159,15 +170,15 @@ export async function startBackend(): Promise<Backend> {
     await stop();
     throw error;
   }
+  const command = (args: string[], stdin = "") => run(ringledgerBin, args, env, stdin);
   return {
     baseUrl,
     env,
     stop,
+    command,
     createAdmin: async (email, password) => {
-      await run(
-        ringledgerBin,
+      await command(
         ["users", "create-admin", "--email", email, "--password-stdin"],
-        env,
         `${password}\n`,
       );
     },

@@ -9,3 +9,6 @@ export const screenshotDir = path.join(outputDir, "screenshots");
 /** The Python environment with the `ringledger` command; RINGLEDGER_VENV overrides it. */
 export const venvDir = path.resolve(process.env.RINGLEDGER_VENV ?? path.join(repoRoot, ".venv"));
 export const ringledgerBin = path.join(venvDir, "bin", "ringledger");
+/** That environment's Python, which runs the backend's test support (the ledger node stand-in). */
+export const pythonBin = path.join(venvDir, "bin", "python");
+export const backendDir = path.join(repoRoot, "backend");

@@ -30,6 +30,10 @@ export type PreparedEscrow = Schemas["PreparedEscrow"];
 export type PreparedPayout = Schemas["PreparedPayout"];
 export type EscrowPrepareOut = Schemas["EscrowPrepareOut"];
 export type PayoutPrepareOut = Schemas["PayoutPrepareOut"];
+/** A fighter's sign request for the EscrowFinish of their own show escrow. */
+export type ClaimOut = Schemas["ClaimOut"];
+/** The escrows a fighter may claim: their show purse (the service refuses a bonus). */
+export type ShowKind = Extract<EscrowKind, "show_a" | "show_b">;
 export type ReconcileRequest = Schemas["ReconcileRequest"];
 export type ReconcileOut = Schemas["ReconcileOut"];
 export type SigningStatus = ReconcileOut["signing_status"];
@@ -199,6 +203,16 @@ export class RingLedgerApi {
       body,
       header: { "idempotency-key": idempotencyKey },
       networkRetries: CONFIRM_NETWORK_RETRIES,
+    });
+  }
+
+  /**
+   * The fighter the show escrow pays: a sign request for an EscrowFinish from their own address,
+   * once the escrow is created and FinishAfter has passed (the service judges both).
+   */
+  claimShowPurse(boutId: string, kind: ShowKind) {
+    return this.call("post", "/bouts/{bout_id}/escrows/{escrow_kind}/claim", {
+      path: { bout_id: boutId, escrow_kind: kind },
     });
   }
 

@@ -125,6 +125,8 @@ export function sentenceForCode(code: string, retryAfterSeconds: number | null):
       return "Some fields are not valid.";
     case "plan_invalid":
       return "The bout plan is not valid.";
+    case "not_claimable":
+      return "Only a show purse can be claimed by its fighter.";
     case "observed_status_invalid":
       return "That signing outcome is not one the service knows.";
     case "signing_declined":

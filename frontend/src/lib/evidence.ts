@@ -18,7 +18,8 @@ export const STUB_CLOSE_TIME_MARGIN_SECONDS = 10;
 
 type UnsignedTx = PreparedEscrow["unsigned_tx"];
 
-function text(tx: UnsignedTx, field: string): string {
+/** A field of an unsigned transaction as text ("" when absent or not a string or number). */
+export function txField(tx: UnsignedTx, field: string): string {
   const value = tx[field];
   return typeof value === "string" || typeof value === "number" ? String(value) : "";
 }
@@ -58,12 +59,12 @@ export function escrowEvidenceDefaults(
     offer_sequence: String(offerSequence),
     validated: true,
     engine_result: "tesSUCCESS",
-    owner_address: text(tx, "Account"),
-    destination_address: text(tx, "Destination"),
-    amount_drops: text(tx, "Amount"),
-    finish_after_ripple: text(tx, "FinishAfter"),
-    cancel_after_ripple: text(tx, "CancelAfter"),
-    condition_hex: text(tx, "Condition"),
+    owner_address: txField(tx, "Account"),
+    destination_address: txField(tx, "Destination"),
+    amount_drops: txField(tx, "Amount"),
+    finish_after_ripple: txField(tx, "FinishAfter"),
+    cancel_after_ripple: txField(tx, "CancelAfter"),
+    condition_hex: txField(tx, "Condition"),
   };
 }
 
@@ -85,11 +86,11 @@ export function payoutEvidenceDefaults(
     tx_hash: txHash,
     validated: true,
     engine_result: "tesSUCCESS",
-    transaction_type: text(tx, "TransactionType"),
-    owner_address: text(tx, "Owner"),
-    offer_sequence: text(tx, "OfferSequence"),
+    transaction_type: txField(tx, "TransactionType"),
+    owner_address: txField(tx, "Owner"),
+    offer_sequence: txField(tx, "OfferSequence"),
     close_time_ripple: closeTime === null ? "" : String(closeTime),
-    fulfillment_hex: text(tx, "Fulfillment"),
+    fulfillment_hex: txField(tx, "Fulfillment"),
   };
 }
 

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { explorerFor, explorerTxUrl, isTxHash } from "./explorer";
+import {
+  explorerAccountUrl,
+  explorerFor,
+  explorerTxUrl,
+  isClassicAddress,
+  isTxHash,
+} from "./explorer";
 
 const HASH = "0123456789ABCDEF".repeat(4);
+const ADDRESS = "rJhbyDSVG6M5Qqm1RKtAW6bWYbeSQvDfRV";
 
 describe("explorer links", () => {
   test.each([
@@ -40,5 +47,26 @@ describe("explorer links", () => {
   ])("anything but a transaction hash (%s) gets no link", (_, value) => {
     expect(isTxHash(value)).toBe(false);
     expect(explorerTxUrl("MAINNET", value)).toBeNull();
+  });
+
+  test.each([
+    ["MAINNET", `https://livenet.xrpl.org/accounts/${ADDRESS}`],
+    ["TESTNET", `https://testnet.xrpl.org/accounts/${ADDRESS}`],
+    ["DEVNET", `https://devnet.xrpl.org/accounts/${ADDRESS}`],
+  ])("an account on %s", (network, url) => {
+    expect(isClassicAddress(ADDRESS)).toBe(true);
+    expect(explorerAccountUrl(network, ADDRESS)).toBe(url);
+    expect(explorerAccountUrl("STANDALONE", ADDRESS)).toBeNull();
+  });
+
+  test.each([
+    ["an X-address", "X7AcgcsBL6XDcUb289X4mJ8djcdyKaB5hJDWMArnXr61cqZ"],
+    ["not base58 (0, O, I, l)", "r0hbyDSVG6M5Qqm1RKtAW6bWYbeSQvDfRV"],
+    ["too short", "rJhbyDSVG6M5Qqm1RKtAW6"],
+    ["a path", `../accounts/${ADDRESS}`],
+    ["a transaction hash", HASH],
+  ])("anything but a classic address (%s) gets no account link", (_, value) => {
+    expect(isClassicAddress(value)).toBe(false);
+    expect(explorerAccountUrl("MAINNET", value)).toBeNull();
   });
 });

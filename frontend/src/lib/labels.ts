@@ -52,6 +52,11 @@ export const SIGNING_STATUS_LABELS: Record<SigningStatus, string> = {
   superseded: "Replaced by a newer request",
 };
 
+/** What a status means for the signer, where the label alone does not say it. */
+export const SIGNING_STATUS_NOTES: Readonly<Partial<Record<SigningStatus, string>>> = {
+  superseded: "Replaced by a newer request; it can no longer be signed.",
+};
+
 export function corner(kind: EscrowKind): "A" | "B" {
   return kind.endsWith("_a") ? "A" : "B";
 }

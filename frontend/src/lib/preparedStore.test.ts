@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { PreparedEscrow, PreparedPayout } from "../api/client";
+import type { ClaimOut, PreparedEscrow, PreparedPayout } from "../api/client";
 import {
   forgetSession,
   forgetStoredPayouts,
@@ -49,6 +49,21 @@ describe("prepared store", () => {
     savePhase(BOUT, "escrows", escrows);
     expect(sessionStorage.getItem(`ringledger.prepared.${BOUT}.escrows`)).toContain("show_a");
     expect(loadPhase<PreparedEscrow>(BOUT, "escrows")).toEqual(escrows);
+  });
+
+  test("a fighter's claim survives a reload in sessionStorage, and goes with the session", () => {
+    const claim = {
+      bout_id: BOUT,
+      escrow_kind: "show_a",
+      unsigned_tx: { TransactionType: "EscrowFinish", OfferSequence: 100 },
+      xaman_sign_request: finish.xaman_sign_request,
+    } satisfies ClaimOut;
+    const claims: PhaseState<ClaimOut> = { prepared: [claim], signedHashes: {} };
+    savePhase(BOUT, "claims", claims);
+    expect(sessionStorage.getItem(`ringledger.prepared.${BOUT}.claims`)).toContain("EscrowFinish");
+    expect(loadPhase<ClaimOut>(BOUT, "claims")).toEqual(claims);
+    forgetSession();
+    expect(loadPhase<ClaimOut>(BOUT, "claims")).toEqual({ prepared: [], signedHashes: {} });
   });
 
   test("forgetSession empties memory and every ringledger item, and nothing else", () => {

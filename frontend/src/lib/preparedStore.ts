@@ -6,6 +6,9 @@
  *   so a reload keeps the QR codes of a bout being funded. Nothing in them is secret: unsigned
  *   EscrowCreate transactions (amounts, addresses, the bonus Condition, which is public and goes
  *   on the ledger anyway) and sign request links.
+ * - A fighter's claim of their show purse: sessionStorage too, key
+ *   `ringledger.prepared.<bout>.claims`, so a reload keeps its QR code. It is an unsigned
+ *   EscrowFinish of a show escrow (no condition, no fulfillment) and its sign request links.
  * - Payout prepares: memory only, never browser storage. The EscrowFinish of a winner's bonus
  *   carries the Fulfillment, the secret that releases the bonus to whoever submits it; storage
  *   would keep it readable after the page is gone (and after sign-out). A reload forgets the
@@ -17,9 +20,12 @@
  * (writes carry the session generation they started in).
  */
 
-import type { PreparedEscrow, PreparedPayout } from "../api/client";
+import type { ClaimOut, PreparedEscrow, PreparedPayout } from "../api/client";
 
+/** The promoter's two prepare phases. */
 export type Phase = "escrows" | "payouts";
+/** What is kept per bout: the promoter's two phases and a fighter's claims. */
+export type Kept = Phase | "claims";
 
 export interface PhaseState<T> {
   prepared: T[];
@@ -29,12 +35,13 @@ export interface PhaseState<T> {
 
 export type EscrowPhaseState = PhaseState<PreparedEscrow>;
 export type PayoutPhaseState = PhaseState<PreparedPayout>;
+export type ClaimPhaseState = PhaseState<ClaimOut>;
 
 /** Every key this console writes to browser storage starts with this. */
 export const STORAGE_PREFIX = "ringledger.";
 const PREPARED_PREFIX = `${STORAGE_PREFIX}prepared.`;
 
-function key(boutId: string, phase: Phase): string {
+function key(boutId: string, phase: Kept): string {
   return `${PREPARED_PREFIX}${boutId}.${phase}`;
 }
 
@@ -61,7 +68,7 @@ function defaultStorage(): Storage | null {
 
 export function loadPhase<T>(
   boutId: string,
-  phase: Phase,
+  phase: Kept,
   storage: Storage | null = defaultStorage(),
 ): PhaseState<T> {
   if (phase === "payouts") {
@@ -90,7 +97,7 @@ export interface SaveOptions {
 /** Keep a phase's state where its phase belongs; false when it was dropped (session ended). */
 export function savePhase<T>(
   boutId: string,
-  phase: Phase,
+  phase: Kept,
   state: PhaseState<T>,
   options: SaveOptions = {},
 ): boolean {

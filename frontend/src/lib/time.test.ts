@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import {
   RIPPLE_EPOCH_OFFSET_SECONDS,
   countdown,
+  timeLeft,
   dateToLocalInput,
   dateToRipple,
   localInputToUtcIso,
@@ -55,5 +56,22 @@ describe("countdown", () => {
     ["2027-03-01T19:30:00Z", "30 min ago"],
   ])("%s is %s", (target, text) => {
     expect(countdown(new Date(target), now)).toBe(text);
+  });
+});
+
+describe("timeLeft", () => {
+  const at = new Date("2027-03-01T22:00:00Z");
+  const before = (milliseconds: number) => new Date(at.getTime() - milliseconds);
+  test.each([
+    [24_200, "25 s"],
+    [400, "1 s"],
+    [65_000, "1 min 5 s"],
+    [3_605_000, "1 h 5 s"],
+    [3_900_000, "1 h 5 min"],
+    [(2 * 86_400 + 3 * 3_600 + 600) * 1000, "2 d 3 h"],
+    [0, "0 s"],
+    [-30_000, "0 s"],
+  ])("%i ms before: %s", (milliseconds, said) => {
+    expect(timeLeft(at, before(milliseconds))).toBe(said);
   });
 });

@@ -31,12 +31,15 @@ export function formatIsoLocal(iso: string, locale?: string): string {
   return Number.isNaN(date.getTime()) ? iso : formatLocal(date, locale);
 }
 
-function spell(seconds: number): string {
-  const units: Array<[number, string]> = [
-    [86_400, "d"],
-    [3_600, "h"],
-    [60, "min"],
-  ];
+const DAY_HOUR_MINUTE: ReadonlyArray<[number, string]> = [
+  [86_400, "d"],
+  [3_600, "h"],
+  [60, "min"],
+];
+const DOWN_TO_SECONDS: ReadonlyArray<[number, string]> = [...DAY_HOUR_MINUTE, [1, "s"]];
+
+/** `seconds` in its two largest units, e.g. "2 d 3 h", "5 min" ("25 s" below a minute). */
+function spell(seconds: number, units: ReadonlyArray<[number, string]> = DAY_HOUR_MINUTE): string {
   const parts: string[] = [];
   let rest = seconds;
   for (const [size, name] of units) {
@@ -53,6 +56,15 @@ export function countdown(target: Date, now: Date): string {
   const seconds = Math.round((target.getTime() - now.getTime()) / 1000);
   if (seconds === 0) return "now";
   return seconds > 0 ? `in ${spell(seconds)}` : `${spell(-seconds)} ago`;
+}
+
+/**
+ * What is left until `target`, for a countdown that ticks every second: "2 d 3 h", "1 h 5 min",
+ * "4 min 5 s", "25 s". Rounded up, so it never says "0 s" before the moment; "0 s" after it.
+ */
+export function timeLeft(target: Date, now: Date): string {
+  const seconds = Math.max(0, Math.ceil((target.getTime() - now.getTime()) / 1000));
+  return spell(seconds, DOWN_TO_SECONDS);
 }
 
 /**

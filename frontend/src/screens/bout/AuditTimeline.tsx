@@ -4,12 +4,16 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { Badge, type Tone } from "../../components/Badge";
 import { TxHash } from "../../components/TxHash";
 import { isTxHash } from "../../lib/explorer";
+import { SIGNING_STATUS_NOTES } from "../../lib/labels";
 import { formatIsoLocal } from "../../lib/time";
 import { useSession } from "../../session";
+import { ANOMALY_MEANING } from "./AnomalyWarning";
 
 function tone(outcome: string): Tone {
   if (outcome === "ok" || outcome === "success" || outcome === "applied") return "good";
-  if (outcome === "rejected" || outcome.includes("unavailable")) return "bad";
+  if (outcome === "rejected" || outcome === "anomaly" || outcome.includes("unavailable")) {
+    return "bad";
+  }
   return "neutral";
 }
 
@@ -17,6 +21,12 @@ function tone(outcome: string): Tone {
 function isTxHashField(key: string, value: unknown): value is string {
   return (key === "tx_hash" || key.endsWith("_tx_hash")) && isTxHash(value);
 }
+
+/** What an outcome means, where its one word does not say it (a signing outcome is named by its status). */
+const OUTCOME_NOTES: Readonly<Record<string, string | undefined>> = {
+  superseded: SIGNING_STATUS_NOTES.superseded,
+  anomaly: ANOMALY_MEANING,
+};
 
 function detailText(value: unknown): string {
   if (value === null || value === undefined) return "—";
@@ -65,6 +75,9 @@ export function AuditTimeline({ boutId, version }: { boutId: string; version: nu
                 ? ` · ${entry.details.escrow_kind}`
                 : ""}
             </p>
+            {OUTCOME_NOTES[entry.outcome] ? (
+              <p className="small timeline-note">{OUTCOME_NOTES[entry.outcome]}</p>
+            ) : null}
             {Object.keys(entry.details).length > 0 ? (
               <details className="small">
                 <summary>Details</summary>

@@ -5,7 +5,9 @@ import type {
   EscrowView,
   PreparedEscrow,
   PreparedPayout,
+  ShowKind,
   SigningStatus,
+  UserOut,
 } from "../../api/client";
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -33,6 +35,7 @@ import {
 import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
+import { AnomalyWarning } from "./AnomalyWarning";
 import { AuditTimeline } from "./AuditTimeline";
 import {
   EscrowEvidenceForm,
@@ -45,6 +48,7 @@ import { EscrowCard } from "./EscrowCard";
 import { EvidenceDownload } from "./EvidenceDownload";
 import { ResultEntry } from "./ResultEntry";
 import { SettlementNote } from "./SettlementNote";
+import { ShowClaim } from "./ShowClaim";
 import { SigningPanel } from "./SigningPanel";
 import { useBoutFlow, type BoutFlow } from "./useBoutFlow";
 import { WithdrawBout } from "./WithdrawBout";
@@ -58,10 +62,21 @@ function inPayoutPhase(bout: BoutView): boolean {
   );
 }
 
-/** The sign request's status as the bout view knows it (a newer prepare elsewhere wins). */
-function signingStatusOf(escrow: EscrowView, payloadId: string): SigningStatus | "superseded" {
+/** The show escrow a signed-in fighter of this bout may claim: their own. */
+function ownShowKind(bout: BoutView, user: UserOut | null): ShowKind | null {
+  if (user?.role !== "fighter") return null;
+  if (user.user_id === bout.fighter_a_user_id) return "show_a";
+  if (user.user_id === bout.fighter_b_user_id) return "show_b";
+  return null;
+}
+
+/**
+ * The sign request's status as the bout view knows it; null when the view's newest request of
+ * the escrow is another one (prepared again elsewhere, in another tab or on another device).
+ */
+function signingStatusOf(escrow: EscrowView, payloadId: string): SigningStatus | null {
   if (!escrow.signing) return "open";
-  return escrow.signing.payload_id === payloadId ? escrow.signing.status : "superseded";
+  return escrow.signing.payload_id === payloadId ? escrow.signing.status : null;
 }
 
 export function BoutDetail({ boutId }: { boutId: string }) {
@@ -96,6 +111,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
 
   const isOwner = user?.role === "promoter" && user.user_id === bout.promoter_user_id;
   const isAdmin = user?.role === "admin";
+  const ownShow = ownShowKind(bout, user);
   const names: Record<Corner, string> = {
     A: fighterName(bout.fighter_a_user_id, byId, user?.user_id),
     B: fighterName(bout.fighter_b_user_id, byId, user?.user_id),
@@ -132,6 +148,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
           </h1>
           <BoutStatusBadge status={bout.status} />
         </div>
+        <AnomalyWarning anomalies={bout.anomalies} />
         <p className="versus">
           <span>A: {names.A}</span> <span className="muted">vs</span> <span>B: {names.B}</span>
         </p>
@@ -204,6 +221,7 @@ export function BoutDetail({ boutId }: { boutId: string }) {
               key={escrow.escrow_kind}
               escrow={escrow}
               destinationName={names[corner(escrow.escrow_kind)]}
+              anomaly={bout.anomalies.find((item) => item.escrow_kind === escrow.escrow_kind)}
             >
               {isOwner ? (
                 <EscrowWork
@@ -213,6 +231,15 @@ export function BoutDetail({ boutId }: { boutId: string }) {
                   stubSigning={stubSigning}
                   stubLedger={stubLedger}
                   onSettled={announce}
+                />
+              ) : null}
+              {ownShow !== null && escrow.escrow_kind === ownShow ? (
+                <ShowClaim
+                  bout={bout}
+                  escrow={escrow}
+                  claimed={flow.claimPhase.prepared.find((item) => item.escrow_kind === ownShow)}
+                  claim={() => flow.claim(ownShow)}
+                  onClaimed={(text) => setAnnouncement({ text })}
                 />
               ) : null}
             </EscrowCard>
@@ -354,9 +381,9 @@ function EscrowWork(props: WorkProps) {
   return null;
 }
 
-function Superseded() {
+function NewerRequest() {
   return (
-    <p className="notice notice-info">
+    <p className="notice notice-info" data-newer-request="true">
       A newer sign request exists for this escrow. Prepare again on this page to see it.
     </p>
   );
@@ -374,7 +401,7 @@ function CreateWork({
   const { api } = useSession();
   const request = prepared.xaman_sign_request;
   const status = signingStatusOf(escrow, request.payload_id);
-  if (status === "superseded") return <Superseded />;
+  if (status === null) return <NewerRequest />;
   const signedHash = flow.escrowPhase.signedHashes[request.payload_id] ?? null;
   const kind: EscrowKind = escrow.escrow_kind;
   const done = (answer: { offer_sequence: number; tx_hash: string }): Settled => ({
@@ -390,7 +417,7 @@ function CreateWork({
         reconcile={(observed) => flow.reconcile("escrows", kind, request.payload_id, observed)}
         signedHash={signedHash}
       />
-      {stubLedger ? (
+      {status === "superseded" ? null : stubLedger ? (
         <EscrowEvidenceForm
           key={`${request.payload_id}-${signedHash ?? ""}`}
           prepared={prepared}
@@ -425,7 +452,7 @@ function PayoutWork({
   const { api } = useSession();
   const request = prepared.xaman_sign_request;
   const status = signingStatusOf(escrow, request.payload_id);
-  if (status === "superseded") return <Superseded />;
+  if (status === null) return <NewerRequest />;
   const signedHash = flow.payoutPhase.signedHashes[request.payload_id] ?? null;
   const kind = escrow.escrow_kind;
   const isCancel = prepared.action === "cancel";
@@ -455,7 +482,7 @@ function PayoutWork({
         reconcile={(observed) => flow.reconcile("payouts", kind, request.payload_id, observed)}
         signedHash={signedHash}
       />
-      {stubLedger ? (
+      {status === "superseded" ? null : stubLedger ? (
         <PayoutEvidenceForm
           key={`${request.payload_id}-${signedHash ?? ""}`}
           prepared={prepared}

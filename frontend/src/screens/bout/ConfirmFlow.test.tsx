@@ -138,3 +138,41 @@ describe("confirming an escrow", () => {
     expect(confirm?.body).toEqual({ escrow_kind: "show_a", tx_hash: "E".repeat(64) });
   });
 });
+
+describe("a prepared request the service no longer takes", () => {
+  function showWith(status: "superseded" | "open", payloadId: string) {
+    remember();
+    const bout = boutView("draft");
+    bout.escrows[0] = escrowView("show_a", "planned", {
+      signing: { payload_id: payloadId, status, updated_at: "2027-02-01T10:00:00Z" },
+    });
+    return renderWithSession(<BoutDetail boutId={BOUT_ID} />, {
+      user: PROMOTER,
+      routes: {
+        [`GET /bouts/${BOUT_ID}`]: () => json(200, bout),
+        [`GET /bouts/${BOUT_ID}/audit`]: () => json(200, []),
+        "GET /fighters": () => json(200, []),
+      },
+    });
+  }
+
+  test("superseded: final, with nothing to sign, report or confirm", async () => {
+    showWith("superseded", "payload-show-a");
+    const card = await screen.findByRole("article", { name: "Show purse · Fighter A" });
+    const panel = await within(card).findByRole("region", { name: "Replaced sign request" });
+    expect(panel.textContent).toContain("it can no longer be signed");
+    expect(within(card).queryByRole("img", { name: /QR code/ })).toBeNull();
+    expect(within(card).queryByRole("link", { name: "Open in Xaman" })).toBeNull();
+    expect(within(card).queryByRole("button")).toBeNull();
+  });
+
+  test("a newer request made elsewhere: the page says to prepare again here", async () => {
+    showWith("open", "payload-made-elsewhere");
+    const card = await screen.findByRole("article", { name: "Show purse · Fighter A" });
+    await within(card).findByText(
+      "A newer sign request exists for this escrow. Prepare again on this page to see it.",
+    );
+    expect(within(card).queryByRole("region", { name: "Replaced sign request" })).toBeNull();
+    expect(within(card).queryByRole("button")).toBeNull();
+  });
+});

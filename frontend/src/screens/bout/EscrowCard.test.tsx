@@ -1,6 +1,7 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import { describe, expect, test } from "vitest";
 import { escrowView } from "../../test/fixtures";
+import { ADMIN, renderWithSession } from "../../test/render";
 import { EscrowCard } from "./EscrowCard";
 
 const GUIDANCE: Record<string, string> = {
@@ -49,4 +50,37 @@ describe("EscrowCard", () => {
       expect(card.textContent).toContain(guidance);
     },
   );
+
+  test.each([
+    ["the fighter", "finished", "rJhbyDSVG6M5Qqm1RKtAW6bWYbeSQvDfRV", "Finished by"],
+    ["the promoter", "finished", "rP5T7buyRVtx5YDQUVndQRMnzYYogtVidW", "Finished by"],
+    ["another account", "cancelled", "rKmh2FJyxgkajTtSx3EgCYkWYsmmuk561G", "Cancelled by"],
+  ] as const)("a close submitted by %s says so", async (who, status, address, label) => {
+    const escrow = escrowView("bonus_a", status, { closed_by_address: address });
+    renderWithSession(<EscrowCard escrow={escrow} destinationName="Alex" />, { user: ADMIN });
+    const term = screen.getByText(label, { selector: "dt" });
+    const value = term.nextElementSibling as HTMLElement;
+    expect(value.textContent).toBe(`${address} (${who})`);
+    expect(value.getAttribute("data-closed-by")).toBe(who);
+    // The account links to the explorer of the service's network (TESTNET here).
+    const link = await within(value).findByRole("link", { name: new RegExp(`^${address}`) });
+    expect(link.getAttribute("href")).toBe(`https://testnet.xrpl.org/accounts/${address}`);
+    expect(link.getAttribute("rel")).toBe("noopener noreferrer");
+  });
+
+  test("without a known submitter (stub mode) the card names nobody", () => {
+    render(<EscrowCard escrow={escrowView("show_a", "finished")} destinationName="Alex" />);
+    expect(screen.getByRole("article").textContent).not.toMatch(/Finished by|Cancelled by/);
+  });
+
+  test("a superseded sign request is explained as final", () => {
+    const escrow = escrowView("show_b", "planned", {
+      signing: { payload_id: "p-old", status: "superseded", updated_at: "2027-02-01T10:00:00Z" },
+    });
+    render(<EscrowCard escrow={escrow} destinationName="Blake" />);
+    const status = screen.getByRole("article").querySelector('[data-signing-status="superseded"]');
+    expect(status?.textContent).toContain(
+      "Replaced by a newer request Replaced by a newer request; it can no longer be signed.",
+    );
+  });
 });

@@ -1,11 +1,18 @@
 import type { ReactNode } from "react";
 import type { EscrowStatus, EscrowView } from "../../api/client";
-import { Amount } from "../../components/Amount";
+import { AccountAddress } from "../../components/AccountAddress";
+import { LedgerAmount } from "../../components/Amount";
 import { Badge, type Tone } from "../../components/Badge";
 import { TimeInfo } from "../../components/TimeInfo";
 import { TxHash } from "../../components/TxHash";
-import { ESCROW_KIND_LABELS, ESCROW_STATUS_LABELS, SIGNING_STATUS_LABELS } from "../../lib/labels";
+import {
+  ESCROW_KIND_LABELS,
+  ESCROW_STATUS_LABELS,
+  SIGNING_STATUS_LABELS,
+  SIGNING_STATUS_NOTES,
+} from "../../lib/labels";
 import { rippleToDate } from "../../lib/time";
+import { ANOMALY_MEANING, type Anomaly } from "./AnomalyWarning";
 import { FailureNotice } from "./FailureNotice";
 
 const STATUS_TONES: Record<EscrowStatus, Tone> = {
@@ -16,13 +23,30 @@ const STATUS_TONES: Record<EscrowStatus, Tone> = {
   failed: "bad",
 };
 
+/** Who submitted an escrow's finish or cancel, as far as the escrow's own addresses tell. */
+export function submitterOf(escrow: EscrowView): string | null {
+  const address = escrow.closed_by_address;
+  if (!address) return null;
+  if (address === escrow.destination_address) return "the fighter";
+  if (address === escrow.owner_address) return "the promoter";
+  return "another account";
+}
+
+function closedByLabel(status: EscrowStatus): string {
+  if (status === "finished") return "Finished by";
+  if (status === "cancelled") return "Cancelled by";
+  return "Closed by";
+}
+
 interface EscrowCardProps {
   escrow: EscrowView;
   destinationName: string;
+  /** A move of this escrow the outcome did not allow, when the service recorded one. */
+  anomaly?: Anomaly | undefined;
   children?: ReactNode;
 }
 
-export function EscrowCard({ escrow, destinationName, children }: EscrowCardProps) {
+export function EscrowCard({ escrow, destinationName, anomaly, children }: EscrowCardProps) {
   const titleId = `escrow-${escrow.escrow_kind}-title`;
   return (
     <article
@@ -30,21 +54,23 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
       aria-labelledby={titleId}
       data-escrow-kind={escrow.escrow_kind}
       data-escrow-status={escrow.status}
+      data-anomaly={anomaly ? "true" : undefined}
     >
       <header className="escrow-card-header">
         <h3 id={titleId}>{ESCROW_KIND_LABELS[escrow.escrow_kind]}</h3>
-        <Badge tone={STATUS_TONES[escrow.status]}>{ESCROW_STATUS_LABELS[escrow.status]}</Badge>
+        <Badge tone={anomaly ? "bad" : STATUS_TONES[escrow.status]}>
+          {ESCROW_STATUS_LABELS[escrow.status]}
+        </Badge>
       </header>
+      {anomaly ? (
+        <p className="notice notice-error" data-anomaly="true">
+          <strong>Anomaly.</strong> {ANOMALY_MEANING} See the warning at the top of the page.
+        </p>
+      ) : null}
       <dl className="facts">
         <dt>Amount</dt>
         <dd>
-          {escrow.amount_drops !== null ? (
-            <Amount drops={escrow.amount_drops} />
-          ) : typeof escrow.amount === "object" ? (
-            `${escrow.amount.value} ${escrow.amount.currency}`
-          ) : (
-            escrow.amount
-          )}
+          <LedgerAmount amount={escrow.amount} />
         </dd>
         <dt>Destination</dt>
         <dd>
@@ -94,11 +120,25 @@ export function EscrowCard({ escrow, destinationName, children }: EscrowCardProp
             </dd>
           </>
         ) : null}
+        {escrow.closed_by_address ? (
+          <>
+            <dt>{closedByLabel(escrow.status)}</dt>
+            <dd className="small" data-closed-by={submitterOf(escrow)}>
+              <AccountAddress address={escrow.closed_by_address} /> ({submitterOf(escrow)})
+            </dd>
+          </>
+        ) : null}
         {escrow.signing ? (
           <>
             <dt>Signing</dt>
             <dd data-signing-status={escrow.signing.status}>
               {SIGNING_STATUS_LABELS[escrow.signing.status]}
+              {SIGNING_STATUS_NOTES[escrow.signing.status] ? (
+                <span className="small muted signing-note">
+                  {" "}
+                  {SIGNING_STATUS_NOTES[escrow.signing.status]}
+                </span>
+              ) : null}
               <br />
               <span className="mono small truncate" title={escrow.signing.payload_id}>
                 {escrow.signing.payload_id}

@@ -117,3 +117,23 @@ describe("result entry (admin)", () => {
     expect(screen.queryByText(/^Result entered:/)).toBeNull();
   });
 });
+
+describe("a result the ledger had already got ahead of", () => {
+  test.each<[ResultOut["bout_status"], string]>([
+    [
+      "payouts_in_progress",
+      "Result entered: Draw. The bout is now Payouts in progress: the ledger already shows an escrow of this bout settled.",
+    ],
+    [
+      "closed",
+      "Result entered: Draw. The bout is now Closed: every escrow this result pays was already settled on the ledger.",
+    ],
+  ])("the service answers %s: the page says so", async (status, said) => {
+    openAsAdmin(() => json(200, { ...answer("draw"), bout_status: status }));
+    const form = await screen.findByRole("region", { name: "Enter the result" });
+    await userEvent.click(within(form).getByRole("radio", { name: /^Draw$/ }));
+    await userEvent.click(within(form).getByRole("button", { name: "Enter result" }));
+    await userEvent.click(within(form).getByRole("button", { name: "Yes, record the result" }));
+    expect(await screen.findByText(said)).toBeTruthy();
+  });
+});

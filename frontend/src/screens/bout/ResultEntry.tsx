@@ -4,6 +4,7 @@ import type { BoutView, Outcome, ResultChoice, ResultOut } from "../../api/clien
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
 import { useAction } from "../../components/useAction";
+import { BOUT_STATUS_LABELS } from "../../lib/labels";
 import { outcomeText, type Corner } from "../../lib/outcomes";
 import { useSession } from "../../session";
 
@@ -55,9 +56,24 @@ function consequence(outcome: Outcome): string {
   }
 }
 
-/** The service's answer in words. */
+/**
+ * The service's answer in words. An escrow may already be settled on the ledger when the result
+ * comes (rpc mode: a show purse its fighter claimed, or a move listed as an anomaly): the bout
+ * then goes straight on to paying out, or is already paid.
+ */
 export function resultAnswerText(answer: ResultOut, names: Record<Corner, string>): string {
-  return `Result entered: ${outcomeText(answer.outcome, names)}.`;
+  const entered = `Result entered: ${outcomeText(answer.outcome, names)}.`;
+  const now = `The bout is now ${BOUT_STATUS_LABELS[answer.bout_status]}`;
+  switch (answer.bout_status) {
+    case "result_entered":
+      return entered;
+    case "payouts_in_progress":
+      return `${entered} ${now}: the ledger already shows an escrow of this bout settled.`;
+    case "closed":
+      return `${entered} ${now}: every escrow this result pays was already settled on the ledger.`;
+    default:
+      return `${entered} ${now}.`;
+  }
 }
 
 /** Admin: record the outcome. The service accepts it once, after the event has started. */

@@ -85,4 +85,34 @@ describe("SigningPanel", () => {
       "That sign request was not issued by the service for this escrow. Prepare again.",
     );
   });
+
+  test("superseded is final: explained, with no QR code, link, outcome button or polling", async () => {
+    vi.useFakeTimers();
+    const reconcile = vi.fn().mockResolvedValue(undefined);
+    for (const stub of [true, false]) {
+      const { unmount } = render(
+        <SigningPanel
+          request={{ ...request, mode: stub ? "stub" : "api" }}
+          status="superseded"
+          stub={stub}
+          reconcile={reconcile}
+          pollMs={1000}
+        />,
+      );
+      const panel = screen.getByRole("region", { name: "Replaced sign request" });
+      expect(panel.textContent).toContain("Replaced by a newer request");
+      expect(panel.textContent).toContain(
+        "Replaced by a newer request; it can no longer be signed.",
+      );
+      expect(panel.textContent).toContain(request.payload_id);
+      expect(screen.queryByRole("img")).toBeNull();
+      expect(screen.queryByRole("link")).toBeNull();
+      expect(screen.queryByRole("button")).toBeNull();
+      await act(async () => {
+        vi.advanceTimersByTime(5000);
+      });
+      unmount();
+    }
+    expect(reconcile).not.toHaveBeenCalled();
+  });
 });

@@ -7,10 +7,12 @@
 import { useCallback, useEffect, useState } from "react";
 import type {
   BoutView,
+  ClaimOut,
   EscrowKind,
   PreparedEscrow,
   PreparedPayout,
   ReconcileOut,
+  ShowKind,
   SigningStatus,
 } from "../../api/client";
 import {
@@ -41,6 +43,9 @@ export function useBoutFlow(boutId: string) {
   const [payoutPhase, setPayoutPhase] = useState<PhaseState<PreparedPayout>>(() =>
     loadPhase(boutId, "payouts"),
   );
+  const [claimPhase, setClaimPhase] = useState<PhaseState<ClaimOut>>(() =>
+    loadPhase(boutId, "claims"),
+  );
   const [version, setVersion] = useState(0);
 
   const reload = useCallback(async () => {
@@ -66,6 +71,10 @@ export function useBoutFlow(boutId: string) {
   useEffect(() => {
     savePhase(boutId, "payouts", payoutPhase, { generation });
   }, [boutId, payoutPhase, generation]);
+
+  useEffect(() => {
+    savePhase(boutId, "claims", claimPhase, { generation });
+  }, [boutId, claimPhase, generation]);
 
   const prepareEscrows = useCallback(async () => {
     const answer = await api.prepareEscrows(boutId);
@@ -95,6 +104,21 @@ export function useBoutFlow(boutId: string) {
       throw error;
     }
   }, [api, boutId, reload]);
+
+  /** A fighter's sign request for their show purse; on a refusal the page catches up. */
+  const claim = useCallback(
+    async (kind: ShowKind) => {
+      try {
+        const answer = await api.claimShowPurse(boutId, kind);
+        setClaimPhase((current) => mergePrepared(current, [answer]));
+        return answer;
+      } catch (error) {
+        await reload();
+        throw error;
+      }
+    },
+    [api, boutId, reload],
+  );
 
   /** Ask the service what became of a sign request (stub mode: tell it what happened). */
   const reconcile = useCallback(
@@ -136,6 +160,8 @@ export function useBoutFlow(boutId: string) {
     reload,
     escrowPhase,
     payoutPhase,
+    claimPhase,
+    claim,
     prepareEscrows,
     preparePayouts,
     reconcile,

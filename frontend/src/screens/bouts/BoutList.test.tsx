@@ -66,3 +66,31 @@ test("withdrawn bouts have a label, a badge and a place in the status filter", a
     expect(calls.some((call) => call.url.includes("status=withdrawn"))).toBe(true),
   );
 });
+
+test("a bout with a ledger anomaly is marked in the list, in words", async () => {
+  const flagged = {
+    ...boutView("escrows_created"),
+    bout_id: "a0000000-0000-4000-8000-000000000004",
+    title: "Flagged bout",
+    anomalies: [
+      {
+        escrow_kind: "bonus_a" as const,
+        tx_hash: "AB".repeat(32),
+        reason: "The bonus was finished before any result was entered.",
+        observed_at: "2027-03-01T22:10:00Z",
+      },
+    ],
+  };
+  const calm = { ...boutView("escrows_created"), title: "Calm bout" };
+  renderWithSession(<BoutList />, {
+    routes: {
+      "GET /fighters": () => json(200, []),
+      "GET /bouts": () => json(200, { items: [flagged, calm], next_cursor: null }),
+    },
+  });
+  const link = await screen.findByRole("link", { name: /Flagged bout/ });
+  expect(link.textContent).toContain("Ledger anomaly: a move the outcome did not allow");
+  expect(link.querySelector('[data-anomalies="1"]')).not.toBeNull();
+  const other = screen.getByRole("link", { name: /Calm bout/ });
+  expect(other.textContent).not.toContain("anomaly");
+});

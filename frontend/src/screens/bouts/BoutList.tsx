@@ -107,6 +107,15 @@ export function BoutList() {
                     Result: {outcomeText(outcome, names)}
                   </span>
                 ) : null}
+                {bout.anomalies.length > 0 ? (
+                  <span
+                    className="bout-link-line anomaly-flag"
+                    data-anomalies={bout.anomalies.length}
+                  >
+                    <span aria-hidden="true">⚠ </span>
+                    {anomalyLine(bout.anomalies.length)}
+                  </span>
+                ) : null}
                 {bout.refund_pending ? (
                   <span className="bout-link-line muted">{refundLine(bout)}</span>
                 ) : null}
@@ -130,6 +139,11 @@ function refundLine(bout: BoutView): string {
   return pending.length === 0
     ? "Bonus refund pending"
     : `${refunds} pending: ${bonusesInWords(pending)} back to the promoter`;
+}
+
+function anomalyLine(count: number): string {
+  const moves = count === 1 ? "a move" : `${count} moves`;
+  return `Ledger anomaly: ${moves} the outcome did not allow`;
 }
 
 function emptyText(role: string | undefined): string {
