@@ -127,6 +127,9 @@ def api(client: TestClient) -> Api:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_db: the test needs no database tables emptied")
+    config.addinivalue_line(
+        "markers", "one_process: not for pytest-xdist (its tests share one node id)"
+    )
     os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
 
 

@@ -47,6 +47,10 @@ from tests.support.database import libpq
 from tests.support.flow import Flow
 from tests.support.live import live_server
 
+# schemathesis gives every operation's test the same node id, which pytest-xdist would collapse
+# into one: `./dev test` runs this module in a process of its own.
+pytestmark = pytest.mark.one_process
+
 EXAMPLES = int(os.environ.get("RINGLEDGER_FUZZ_EXAMPLES", "10"))
 CHECKS = [
     not_a_server_error,

@@ -7,6 +7,8 @@
     ./dev bench --data-dir /tmp/rl --listing --levels none       # ... then list it, again
     ./dev bench --compare before.json after.json       # two --json runs side by side
     ./dev bench --pooler                               # through PgBouncer (transaction mode)
+    ./dev bench --token                                # the bouts settled in an issued token
+    ./dev bench --fill 100000 --worker                 # a reconcile worker polling beside it
 
 Per concurrency level C: bouts/s, requests/s, p50/p95/p99 per route, CPU per request of the API
 processes, of PostgreSQL and of the load generator itself (lifecycles only: the accounts'
@@ -42,12 +44,19 @@ from tests.performance.driver import Driver, Measurements, percentile, run_async
 from tests.performance.listing import ListingRow, print_listing, run_listing
 from tests.performance.meters import CpuMeter, CpuUsage, PeakRss, postgres_roots
 from tests.performance.pooled import Pooled, through_pgbouncer
+from tests.performance.worker_load import BackgroundWorker, WorkerUsage
 from tests.support.live import free_port
 
 ADMIN_EMAIL = "bench-admin@bench.example"
 ADMIN_PASSWORD = "benchmark admin password"  # pragma: allowlist secret
 FILL_MARKER = "bench-fill.json"  # in the data dir: what --fill wrote, for a later --listing
 MB = 2**20
+# A dollar token for --token; its issuer is a fixed account no bench party uses.
+BENCH_TOKEN = {
+    "label": "USD",
+    "currency": "USD",
+    "issuer": "rDsbeomae4FXwgQTJp9Rs64Qg9vDiTCdBv",
+}
 # `./dev bench` runs from backend/; relative paths given to it mean the repository's root.
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -55,9 +64,13 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 class Server:
     """`ringledger serve` in a child process with its own data dir (embedded PostgreSQL)."""
 
-    def __init__(self, *, workers: int, data_dir: Path, pooled: Pooled | None = None) -> None:
+    def __init__(
+        self, *, workers: int, data_dir: Path, pooled: Pooled | None = None, token: bool = False
+    ) -> None:
         self.port, self.workers, self.data_dir = free_port(), workers, data_dir
         self.pooled = pooled
+        # The label the bouts are settled in (--token), or None for XRP.
+        self.token = BENCH_TOKEN["label"] if token else None
         self.env = {
             **os.environ,
             "RINGLEDGER_ENV": "local",
@@ -71,6 +84,8 @@ class Server:
         }
         self.env.pop("DATABASE_URL", None)
         self.env.update(pooled.settings if pooled else {})
+        if token:
+            self.env["RINGLEDGER_TOKENS"] = json.dumps([BENCH_TOKEN])
         self.process: subprocess.Popen[bytes] | None = None
         self._postgres: list[psutil.Process] = []
 
@@ -144,6 +159,7 @@ class LevelResult:
     results: Measurements
     cpu: CpuUsage
     peak_rss: list[int]
+    worker: WorkerUsage | None = None
 
     def per_request_ms(self, seconds: float) -> float:
         return 1000 * seconds / max(self.results.requests, 1)
@@ -164,6 +180,13 @@ class LevelResult:
                 "load_generator": round(self.per_request_ms(self.cpu.load_generator), 3),
             },
             "peak_rss_mb_per_api_process": [round(value / MB, 1) for value in self.peak_rss],
+            "reconcile_worker": None
+            if self.worker is None
+            else {
+                "passes": self.worker.passes,
+                "cpu_s": round(self.worker.cpu_seconds, 3),
+                "cpu_ms_per_pass": round(self.worker.ms_per_pass, 1),
+            },
             "errors": len(results.errors),
             "error_samples": results.errors[:10],
             "routes": {
@@ -203,18 +226,36 @@ def meters(server: Server) -> tuple[CpuMeter, PeakRss]:
 
 
 def new_driver(server: Server) -> Driver:
-    return Driver(server.url, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD)
+    return Driver(
+        server.url, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD, token=server.token
+    )
 
 
-def measure_level(server: Server, *, bouts: int, concurrency: int, warmup: int = 0) -> LevelResult:
+def measure_level(
+    server: Server,
+    *,
+    bouts: int,
+    concurrency: int,
+    warmup: int = 0,
+    worker: BackgroundWorker | None = None,
+) -> LevelResult:
     """`bouts` lifecycles with `concurrency` clients (after `warmup` unmeasured ones per
-    client); CPU and peak RSS over the measured lifecycles."""
+    client); CPU and peak RSS over the measured lifecycles (and the worker's CPU and passes
+    meanwhile, when one runs beside the API)."""
     cpu, rss = meters(server)
     usage: list[CpuUsage] = []
+    worker_usage: list[WorkerUsage] = []
 
     def on_start() -> None:
         rss.reset()
         cpu.start()
+        if worker is not None:
+            worker.start()
+
+    def on_finish() -> None:
+        usage.append(cpu.stop())
+        if worker is not None:
+            worker_usage.append(worker.stop())
 
     results = run_async(
         new_driver(server).run(
@@ -222,10 +263,17 @@ def measure_level(server: Server, *, bouts: int, concurrency: int, warmup: int =
             concurrency=concurrency,
             warmup=warmup,
             on_start=on_start,
-            on_finish=lambda: usage.append(cpu.stop()),
+            on_finish=on_finish,
         )
     )
-    return LevelResult(concurrency, server.workers, results, usage[0], rss.read())
+    return LevelResult(
+        concurrency,
+        server.workers,
+        results,
+        usage[0],
+        rss.read(),
+        worker_usage[0] if worker_usage else None,
+    )
 
 
 def measure_replays(server: Server, count: int) -> ReplayResult:
@@ -255,6 +303,12 @@ def print_levels(levels: list[LevelResult]) -> None:
             f"{level.per_request_ms(level.cpu.load_generator):>8.3f}"
             f"{max(level.peak_rss, default=0) / MB:>8.0f}{len(r.errors):>7}"
         )
+    for level in levels:
+        if level.worker is not None:
+            print(
+                f"   C={level.concurrency} reconcile worker beside it: {level.worker.passes} "
+                f"passes, {level.worker.ms_per_pass:.1f} ms of CPU per pass"
+            )
     for level in levels:
         for error in level.results.errors[:5]:
             print(f"   C={level.concurrency} error: {error}")
@@ -375,6 +429,15 @@ def parse_arguments() -> argparse.Namespace:
         action="store_true",
         help="serve through PgBouncer in transaction mode (docs/deployment.md)",
     )
+    parser.add_argument(
+        "--token", action="store_true", help="settle the bouts in an issued token (USD)"
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="run `ringledger reconcile --watch` (XRPL_MODE=rpc, against the local node "
+        "stand-in) beside the API while the levels run; report its CPU per pass",
+    )
     parser.add_argument("--listing-repeat", type=int, default=20, help="timed sends per row")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument(
@@ -413,14 +476,25 @@ def main() -> None:
         )
         data_dir.mkdir(parents=True, exist_ok=True)
         pooled = stack.enter_context(through_pgbouncer(data_dir)) if args.pooler else None
-        server = stack.enter_context(Server(workers=args.workers, data_dir=data_dir, pooled=pooled))
+        server = stack.enter_context(
+            Server(workers=args.workers, data_dir=data_dir, pooled=pooled, token=args.token)
+        )
         if args.fill:
             figures["fill"] = run_fill(server, bouts=args.fill, seed=args.seed).as_json()
+        worker = (
+            stack.enter_context(BackgroundWorker(server.env, data_dir)) if args.worker else None
+        )
         levels = []
         for concurrency in levels_of(args.levels):
             bouts = args.bouts or max(20, 4 * concurrency)
             levels.append(
-                measure_level(server, bouts=bouts, concurrency=concurrency, warmup=args.warmup)
+                measure_level(
+                    server,
+                    bouts=bouts,
+                    concurrency=concurrency,
+                    warmup=args.warmup,
+                    worker=worker,
+                )
             )
             print(f"   C={concurrency}: {levels[-1].results.bouts} bouts done", flush=True)
         if levels:

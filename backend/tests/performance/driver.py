@@ -32,6 +32,26 @@ from tests.performance.light_http import ConnectionLost, HttpConnection, Protoco
 KINDS = ("show_a", "show_b", "bonus_a", "bonus_b")
 PASSWORD = "benchmark password 1"  # pragma: allowlist secret
 SETUP_ROUTES = ("register", "login", "profile")
+XRP_PURSES = {
+    "show_a_drops": 5_000_000,
+    "show_b_drops": 4_000_000,
+    "bonus_a_drops": 2_000_000,
+    "bonus_b_drops": 1_000_000,
+}
+TOKEN_PURSES = {
+    "show_a_amount": "5000",
+    "show_b_amount": "4000.25",
+    "bonus_a_amount": "2000",
+    "bonus_b_amount": "1000.5",
+}
+# A token escrow's evidence carries the amount object instead of drops.
+EVIDENCE_FIELDS = (
+    "owner_address",
+    "destination_address",
+    "finish_after_ripple",
+    "cancel_after_ripple",
+    "condition_hex",
+)
 T = TypeVar("T")
 
 
@@ -119,10 +139,18 @@ def _tx_hash() -> str:
 
 class Driver:
     def __init__(
-        self, base_url: str, *, admin_email: str, admin_password: str, timeout: float = 60.0
+        self,
+        base_url: str,
+        *,
+        admin_email: str,
+        admin_password: str,
+        timeout: float = 60.0,
+        token: str | None = None,
     ) -> None:
         self.base_url, self.timeout = base_url, timeout
         self.admin_email, self.admin_password = admin_email, admin_password
+        # The label of an allowed token: the bouts are settled in it instead of XRP.
+        self.token = token
         self.results = Measurements()
         self.last_confirm: StoredConfirm | None = None
 
@@ -196,10 +224,7 @@ class Driver:
             "fighter_b_user_id": cast.fighters[1],
             "event_datetime_utc": event.isoformat(),
             "promoter_xrpl_address": cast.address,
-            "show_a_drops": 5_000_000,
-            "show_b_drops": 4_000_000,
-            "bonus_a_drops": 2_000_000,
-            "bonus_b_drops": 1_000_000,
+            **(TOKEN_PURSES | {"token": self.token} if self.token else XRP_PURSES),
         }
         created = await self.call(
             http, "POST /bouts", "POST", "/bouts", json=body, token=cast.token
@@ -232,18 +257,12 @@ class Driver:
                 "offer_sequence": secrets.randbelow(4_000_000) + 1,
                 "validated": True,
                 "engine_result": "tesSUCCESS",
-                **{
-                    name: escrow[name]
-                    for name in (
-                        "owner_address",
-                        "destination_address",
-                        "amount_drops",
-                        "finish_after_ripple",
-                        "cancel_after_ripple",
-                        "condition_hex",
-                    )
-                },
+                **{name: escrow[name] for name in EVIDENCE_FIELDS},
             }
+            if escrow["amount_drops"] is None:
+                body["amount"] = escrow["amount"]
+            else:
+                body["amount_drops"] = escrow["amount_drops"]
             confirm = StoredConfirm(
                 f"{bout.path}/escrows/confirm", body, uuid.uuid4().hex, bout.token
             )
