@@ -341,6 +341,12 @@ def save_escrow(tx: Tx, escrow: EscrowRow) -> None:
 
 
 _RECORD_MOVE = "INSERT INTO ledger_moves (tx_hash, escrow_id, move) VALUES ($1, $2, $3)"
+_MOVE_RECORDED = "SELECT EXISTS (SELECT 1 FROM ledger_moves WHERE tx_hash = upper($1))"
+
+
+async def move_recorded(conn: Connection, tx_hash: str) -> bool:
+    """Whether the ledger transaction `tx_hash` is recorded as an escrow's move already."""
+    return bool(await conn.fetchval(_MOVE_RECORDED, tx_hash))
 
 
 def record_move(tx: Tx, escrow: EscrowRow, *, tx_hash: str, move: str) -> None:

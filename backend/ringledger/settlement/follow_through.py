@@ -25,6 +25,7 @@ import orjson
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
+from ringledger.bouts import queries as bout_queries
 from ringledger.core.config import Settings
 from ringledger.core.db import Database
 from ringledger.core.errors import RingLedgerError
@@ -35,6 +36,7 @@ from ringledger.idempotency.service import ESCROW_CONFIRM, PAYOUT_CONFIRM, Outco
 from ringledger.ledger.interface import LedgerTx, LedgerUnavailable, LedgerVerifier
 from ringledger.settlement import observed as observed_close
 from ringledger.settlement import phases
+from ringledger.settlement import queries as settlement_queries
 from ringledger.settlement.creation import EscrowCreation
 from ringledger.settlement.payouts import Payouts
 from ringledger.signing import queries as signing_queries
@@ -68,6 +70,10 @@ async def run(
 ) -> FollowTally:
     """Follow every signed request not finished with yet, oldest signature first."""
     tally = FollowTally()
+    async with database.transaction() as tx:
+        for phase in await settlement_queries.follow_recorded(tx.conn):
+            FOLLOWED.labels(phase, "already_recorded").inc()
+            tally.followed += 1
     cursor = signing_queries.FIRST
     while not stopping():
         async with database.transaction() as tx:
@@ -97,6 +103,13 @@ async def follow_one(
 ) -> None:
     """Read the signed transaction; record what it did, or leave it for a later pass."""
     assert attempt.tx_hash is not None, "a signed request carries its transaction hash"
+    async with database.unit() as unit:
+        recorded = await bout_queries.move_recorded(unit.conn, attempt.tx_hash)
+    if recorded:
+        # Its move is in the records already (the promoter's confirm was first): nothing to
+        # ask the node.
+        await _followed(database, attempt, "already_recorded", tally)
+        return
     try:
         observed = await ledger.fetch(
             tx_hash=attempt.tx_hash, claimed=LedgerTx(tx_hash=attempt.tx_hash, validated=None)
@@ -118,6 +131,12 @@ async def follow_one(
         log.warning("follow-through of %s left for later: %s", attempt.payload_id, error.detail)
         await give_back(database, [attempt], lease)
         return
+    await _followed(database, attempt, outcome, tally)
+
+
+async def _followed(
+    database: Database, attempt: AttemptRow, outcome: str, tally: FollowTally
+) -> None:
     async with database.transaction() as tx:
         await signing_queries.mark_followed(tx.conn, attempt_id=attempt.id, outcome=outcome)
     FOLLOWED.labels(attempt.phase.value, outcome).inc()

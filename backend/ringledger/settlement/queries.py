@@ -48,6 +48,16 @@ FROM (
 WHERE e.id = due.id
 RETURNING {_DUE}
 """
+# Signed requests whose transaction is already recorded as an escrow's move (the promoter's
+# confirm was first): followed without asking the node. Walks the follow-through's own partial
+# index of signed requests not followed yet.
+_FOLLOWED_BY_RECORDS = """
+UPDATE signing_attempts a SET followed_at = now(), followed_outcome = 'already_recorded'
+WHERE a.status = 'signed' AND a.followed_at IS NULL
+  AND (a.lease_until IS NULL OR a.lease_until < now())
+  AND EXISTS (SELECT 1 FROM ledger_moves m WHERE m.tx_hash = upper(a.tx_hash))
+RETURNING a.phase
+"""
 _ONE_BOUT = f"""
 SELECT {_DUE} FROM escrows e
 WHERE e.bout_id = $1 AND e.status = 'created' AND e.offer_sequence IS NOT NULL
@@ -137,3 +147,9 @@ async def signed_unconfirmed_creates(
     """Signed EscrowCreates whose escrows are recorded planned, with each escrow's kind."""
     rows = await conn.fetch(_SIGNED_UNCONFIRMED, bout_id)
     return [(attempt_of(row), row[-1]) for row in rows]
+
+
+async def follow_recorded(conn: Connection) -> list[str]:
+    """Mark followed every signed request whose transaction the records already hold; the
+    phases of those marked."""
+    return [row["phase"] for row in await conn.fetch(_FOLLOWED_BY_RECORDS)]

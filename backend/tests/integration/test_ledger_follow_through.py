@@ -295,6 +295,24 @@ class TestFollowThrough:
         assert (last["actor_role"], last["outcome"]) == ("system", "rejected")
         assert last["failure_code"] == "confirmation_timeout"
 
+    def test_a_move_already_confirmed_is_not_asked_of_the_node_again(
+        self, scene: Scene, env: dict[str, str], database: URL, node: FakeRippled
+    ) -> None:
+        hashes = scene.sign_all(scene.prepare("escrows"))
+        for kind in KINDS:  # the promoter's own confirms are first
+            body = {"escrow_kind": kind, "tx_hash": hashes[kind]}
+            assert scene.flow.post("/escrows/confirm", body, key=f"own-{kind}").status_code == 200
+        asked = len(node.calls("tx"))
+        result = worker_pass(env)
+        assert "follow-through: followed 4, recorded 0" in result.stdout, result.stdout
+        assert len(node.calls("tx")) == asked
+        rows = db_state.rows(
+            database,
+            "SELECT followed_outcome FROM signing_attempts WHERE bout_id = %s",
+            scene.flow.id,
+        )
+        assert [row["followed_outcome"] for row in rows] == ["already_recorded"] * 4
+
     def test_two_workers_and_a_promoter_confirm_move_each_escrow_once(
         self,
         scene: Scene,

@@ -123,6 +123,9 @@ class Bout:
     escrows: dict[str, dict[str, Any]]
     token: str
     replay: StoredConfirm | None = None
+    # The transaction each EscrowCreate's sign request was reported signed with: its confirm
+    # names the same one, as a promoter's does.
+    signed: dict[str, str] = field(default_factory=dict)
 
 
 class LifecycleFailed(Exception):
@@ -238,11 +241,12 @@ class Driver:
         path = f"{bout.path}/escrows/prepare"
         prepared = await self.call(http, "escrows/prepare", "POST", path, token=bout.token)
         for item in prepared.json()["escrows"]:
+            signed = bout.signed[item["escrow_kind"]] = _tx_hash()
             body = {
                 "escrow_kind": item["escrow_kind"],
                 "payload_id": item["xaman_sign_request"]["payload_id"],
                 "observed_status": "signed",
-                "observed_tx_hash": _tx_hash(),
+                "observed_tx_hash": signed,
             }
             path = f"{bout.path}/escrows/signing/reconcile"
             await self.call(http, "escrows/reconcile", "POST", path, json=body, token=bout.token)
@@ -253,7 +257,7 @@ class Driver:
             escrow = bout.escrows[kind]
             body = {
                 "escrow_kind": kind,
-                "tx_hash": _tx_hash(),
+                "tx_hash": bout.signed[kind],
                 "offer_sequence": secrets.randbelow(4_000_000) + 1,
                 "validated": True,
                 "engine_result": "tesSUCCESS",

@@ -56,9 +56,10 @@ class BackgroundWorker:
             "XRPL_RPC_URL": self.node.url,
             "XRPL_NETWORK": "TESTNET",
             "RINGLEDGER_LEDGER_WATCH_INTERVAL": "1m",
+            "PYTHONUNBUFFERED": "1",  # a line per pass, as it happens
         }
         command = [sys.executable, "-m", "ringledger.cli.main", "reconcile", "--watch"]
-        command += ["--interval", str(self.interval), "--rate", "600", "--backoff", "0"]
+        command += ["--interval", str(self.interval), "--rate", "60000", "--backoff", "0"]
         with self.output.open("wb") as sink:
             self.process = subprocess.Popen(
                 command, env=env, stdout=sink, stderr=subprocess.DEVNULL
