@@ -25,6 +25,8 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ringledger.core.fast_routes import FastPlan
+
 _NUL_ESCAPE = b"\\u0000"  # the only way a NUL can be in valid JSON text (raw control bytes are not)
 _NOT_UTF8 = "The request body must be JSON encoded as UTF-8."
 _NUL = "The text contains a NUL character (\\u0000), which no field accepts."
@@ -96,13 +98,20 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 class JsonBodyRoute(APIRoute):
     """An API route that hands FastAPI a `JsonBodyRequest` (FastAPI's documented way to change
-    how a route reads its request: a custom `route_class`)."""
+    how a route reads its request: a custom `route_class`), and serves its well-formed
+    requests by its `FastPlan` when it has one."""
 
     def get_route_handler(self) -> Handler:
         handle = super().get_route_handler()
+        plan = FastPlan.of(self)
 
         async def handle_strictly(request: Request) -> Response:
-            return await handle(JsonBodyRequest(request.scope, request.receive))
+            strict = JsonBodyRequest(request.scope, request.receive)
+            if plan is not None:
+                served = await plan.serve(strict)
+                if served is not None:
+                    return served
+            return await handle(strict)
 
         return handle_strictly
 
