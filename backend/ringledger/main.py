@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,12 +12,13 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.engine import URL
 
 from ringledger.auth.router import router as auth_router
 from ringledger.bouts.router import router as bouts_router
 from ringledger.core import handlers
 from ringledger.core.config import Settings, get_settings
-from ringledger.core.database import database_url
+from ringledger.core.database import SCHEMA_READY_VARIABLE, database_url
 from ringledger.core.db import Database
 from ringledger.core.deps import (
     DATABASE,
@@ -31,7 +33,6 @@ from ringledger.core.logging import configure_logging
 from ringledger.core.memory import return_large_blocks_to_the_system
 from ringledger.core.meta import router as meta_router
 from ringledger.core.middleware import RequestContextMiddleware
-from ringledger.core.migrations import prepare_schema, target_revision
 from ringledger.core.security import PasswordHashing, TokenIssuer
 from ringledger.evidence.router import router as evidence_router
 from ringledger.fighters.router import router as fighters_router
@@ -67,12 +68,22 @@ def check_startup(settings: Settings) -> None:
         raise ConfigurationRefused("refusing to start: " + "; ".join(problems))
 
 
+def _prepare_schema(settings: Settings, url: URL) -> str:
+    """Migrate where allowed (or refuse another revision); the revision the service runs on."""
+    from ringledger.core.migrations import prepare_schema, target_revision
+
+    prepare_schema(settings, url)
+    return target_revision(settings)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = SETTINGS.in_app(app)
     return_large_blocks_to_the_system()  # password hashes' memory is not kept (core.memory)
     url = await anyio.to_thread.run_sync(database_url, settings)
-    await anyio.to_thread.run_sync(prepare_schema, settings, url)
+    head = os.environ.get(SCHEMA_READY_VARIABLE)
+    if not head:
+        head = await anyio.to_thread.run_sync(_prepare_schema, settings, url)
     # Every lock wait is bounded; a duplicate confirm waits at most this long for the original.
     # The whole pool is opened now: a burst of traffic never waits for new connections.
     database = await Database.connect(
@@ -84,7 +95,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     DATABASE.put(app, database)
     RECORDER.put(app, record_outcome)
-    MIGRATION_HEAD.put(app, target_revision(settings))
+    MIGRATION_HEAD.put(app, head)
     TOKENS.put(
         app,
         TokenIssuer(secret=settings.jwt_secret, expires_minutes=settings.JWT_EXPIRES_MINUTES),

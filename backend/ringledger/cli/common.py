@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import subprocess
 import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,7 +19,6 @@ from sqlalchemy.engine import URL
 from ringledger.core.config import Settings, get_settings
 from ringledger.core.database import database_url
 from ringledger.core.db import Database, Tx
-from ringledger.core.migrations import SchemaNotAtHead, prepare_schema
 
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
@@ -51,6 +52,8 @@ def load_settings() -> Settings:
 
 def ready_database(settings: Settings) -> URL:
     """The database URL, migrated where the rules allow it; exits with code 3 below head."""
+    from ringledger.core.migrations import SchemaNotAtHead, prepare_schema
+
     url = database_url(settings)
     try:
         prepare_schema(settings, url)
@@ -58,6 +61,22 @@ def ready_database(settings: Settings) -> URL:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(EXIT_SCHEMA) from error
     return url
+
+
+def ready_database_apart(settings: Settings) -> tuple[URL, str]:
+    """As `ready_database`, with the migration tooling loaded in a process of its own
+    (`ringledger migrate ready`): the database URL and the revision the service runs on."""
+    url = database_url(settings)  # an embedded server is started here, and lives with us
+    child = subprocess.run(
+        [sys.executable, "-m", "ringledger.cli.main", "migrate", "ready"],
+        env={**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)},
+        stdout=subprocess.PIPE,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise typer.Exit(child.returncode)  # it said why on standard error
+    lines = child.stdout.decode().split()
+    return url, lines[-1]
 
 
 @asynccontextmanager

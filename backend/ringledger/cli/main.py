@@ -19,7 +19,7 @@ from ringledger.cli import (
     smoke,
 )
 from ringledger.cli.common import console, errors
-from ringledger.core import migrations
+from ringledger.core.database import SCHEMA_READY_VARIABLE
 from ringledger.core.metrics import METRICS_DIR_VARIABLE
 
 app = typer.Typer(
@@ -67,10 +67,11 @@ def serve(
             "say you mean it with --allow-stub-modes-on-network."
         )
         raise typer.Exit(common.EXIT_CONFIG)
-    url = common.ready_database(settings)
+    url, head = common.ready_database_apart(settings)
     # Workers connect to the same server the parent prepared (the embedded one stays up while
-    # this process lives).
+    # this process lives), at the revision it prepared.
     os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    os.environ[SCHEMA_READY_VARIABLE] = head
     console.print(
         f"RingLedger on http://{host}:{port} ({settings.RINGLEDGER_ENV}, {workers} worker(s))"
     )
@@ -138,6 +139,7 @@ def _move_schema(direction: str, revision: str) -> None:
     """Upgrade or downgrade, saying from where to where; an unknown revision exits 1."""
     from alembic.util import CommandError
 
+    from ringledger.core import migrations
     from ringledger.core.database import database_url
 
     url = database_url(common.load_settings())
@@ -169,6 +171,8 @@ def migrate_downgrade(
 @migrate_app.command("current")
 def migrate_current() -> None:
     """Print the schema revision of the database."""
+    from ringledger.core import migrations
+
     settings = common.load_settings()
     from ringledger.core.database import database_url
 
@@ -178,10 +182,23 @@ def migrate_current() -> None:
     console.print(f"current: {current or 'none'} (head: {migrations.head_revision()}{note})")
 
 
+@migrate_app.command("ready")
+def migrate_ready() -> None:
+    """Prepare the schema as `serve` does (migrate where allowed, else exit 3 at another
+    revision) and print the revision the service runs on."""
+    from ringledger.core.migrations import target_revision
+
+    settings = common.load_settings()
+    common.ready_database(settings)
+    console.print(target_revision(settings), highlight=False)
+
+
 @migrate_app.command("history")
 def migrate_history() -> None:
     """List every migration, newest first."""
     from alembic import command
+
+    from ringledger.core import migrations
 
     command.history(migrations.alembic_config(), verbose=False)
 

@@ -12,6 +12,10 @@ from sqlalchemy.engine import URL, make_url
 from ringledger.core.config import Settings
 
 EMBEDDED_DATABASE = "ringledger"
+# Set by `ringledger serve` for the API processes it starts: the schema revision it prepared (in a
+# process of its own, `ringledger migrate ready`), so that they never load the migration tooling,
+# whose ~9 MB would stay in every API process for its whole life.
+SCHEMA_READY_VARIABLE = "RINGLEDGER_SCHEMA_READY"
 
 
 def start_embedded_server(data_dir: Path) -> str:
