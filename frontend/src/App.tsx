@@ -177,8 +177,8 @@ function Footer() {
   return (
     <footer className="site-footer">
       <p>
-        RingLedger settles fighter purses through XRP Ledger escrows. Amounts in XRP; 1 XRP =
-        1,000,000 drops.
+        RingLedger settles fighter purses through XRP Ledger escrows. Amounts in XRP (1 XRP =
+        1,000,000 drops) or in an issued token.
       </p>
       {meta ? (
         <p className="small" data-testid="runtime-modes">
