@@ -13,6 +13,7 @@ import {
 } from "../../lib/labels";
 import { tokenAmountOf } from "../../lib/purses";
 import { rippleToDate } from "../../lib/time";
+import { useOptionalSession } from "../../session";
 import { compareDecimals, formatTokenAmount } from "../../lib/tokens";
 import { ANOMALY_MEANING, type Anomaly } from "./AnomalyWarning";
 import { FailureNotice } from "./FailureNotice";
@@ -45,6 +46,7 @@ function closedByLabel(status: EscrowStatus): string {
  * rate escrow prepare read (the least that can arrive), once that rate is known.
  */
 function Receives({ escrow }: { escrow: EscrowView }) {
+  const stubLedger = useOptionalSession()?.meta?.xrpl_mode === "stub";
   const net = escrow.net_amount;
   const amount = tokenAmountOf(escrow);
   if (!amount) return null;
@@ -55,8 +57,9 @@ function Receives({ escrow }: { escrow: EscrowView }) {
       <dd data-net-amount={netToken?.value ?? "unknown"}>
         {netToken === null ? (
           <span className="muted">
-            not known yet: it depends on the issuer&apos;s transfer fee, read when the escrows are
-            prepared
+            {stubLedger
+              ? "not known: it depends on the issuer's transfer fee, which a stub ledger never reads"
+              : "not known yet: it depends on the issuer's transfer fee, which escrow prepare reads"}
           </span>
         ) : compareDecimals(netToken.value, amount.value) === 0 ? (
           <>

@@ -56,7 +56,9 @@ describe("a token bout's page", () => {
     await screen.findByRole("heading", { name: "Fixture Fight Night" });
     expect(fact("Transfer fee").textContent).toContain("not read yet");
     const net = within(card("Show purse · Fighter A")).getByText("The fighter receives");
-    expect(net.nextElementSibling?.textContent).toContain("not known yet");
+    expect(net.nextElementSibling?.textContent).toBe(
+      "not known: it depends on the issuer's transfer fee, which a stub ledger never reads",
+    );
   });
 
   test("a fee of 0.2%: what the fighter receives after it, exactly as the service says", async () => {
