@@ -42,7 +42,6 @@ from tests.support.wallets import (
     ledger_now,
 )
 
-
 # The highest TransferRate the ledger accepts (a 100% fee; AccountSet, xrpl.org).
 MAX_RATE = 2_000_000_000
 
