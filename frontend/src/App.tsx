@@ -8,6 +8,7 @@ import { ChangePassword } from "./screens/auth/ChangePassword";
 import { SignIn } from "./screens/auth/SignIn";
 import { SignUp } from "./screens/auth/SignUp";
 import { FighterProfile } from "./screens/fighter/FighterProfile";
+import { TrustLines } from "./screens/fighter/TrustLines";
 import { hrefFor, navigate, useRoute, type Route } from "./lib/router";
 import { useSession } from "./session";
 
@@ -75,7 +76,13 @@ function Screen({ route }: { route: Route }): ReactNode {
     case "signUp":
       return <SignUp />;
     case "profile":
-      return <FighterProfile />;
+      // A fighter's own page: their profile, then their trust lines for token purses.
+      return (
+        <>
+          <FighterProfile />
+          <TrustLines />
+        </>
+      );
     case "password":
       return <ChangePassword />;
     case "bouts":

@@ -270,6 +270,16 @@ export function EscrowEvidenceForm({
   );
 }
 
+const TOKEN_AMOUNT_FIELDS: Array<{ field: keyof TokenAmount; label: string; hint?: string }> = [
+  {
+    field: "value",
+    label: "Amount value",
+    hint: "In the token's units, as the ledger writes it (plain or exponent form).",
+  },
+  { field: "currency", label: "Amount currency" },
+  { field: "issuer", label: "Amount issuer" },
+];
+
 /** A token escrow's Amount as the ledger writes it: the amount object's three fields. */
 function TokenAmountEvidence({
   amount,
@@ -281,28 +291,17 @@ function TokenAmountEvidence({
   return (
     <fieldset className="token-amount-evidence">
       <legend>Amount (the token amount object)</legend>
-      <TextEvidence
-        name="amount_value"
-        label="Amount value"
-        hint="In the token's units, as the ledger writes it (plain or exponent form)."
-        mono
-        value={amount.value}
-        onChange={(value) => onChange({ ...amount, value })}
-      />
-      <TextEvidence
-        name="amount_currency"
-        label="Amount currency"
-        mono
-        value={amount.currency}
-        onChange={(currency) => onChange({ ...amount, currency })}
-      />
-      <TextEvidence
-        name="amount_issuer"
-        label="Amount issuer"
-        mono
-        value={amount.issuer}
-        onChange={(issuer) => onChange({ ...amount, issuer })}
-      />
+      {TOKEN_AMOUNT_FIELDS.map(({ field, label, hint }) => (
+        <TextEvidence
+          key={field}
+          name={`amount_${field}`}
+          label={label}
+          hint={hint}
+          mono
+          value={amount[field]}
+          onChange={(value) => onChange({ ...amount, [field]: value })}
+        />
+      ))}
     </fieldset>
   );
 }

@@ -1,8 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
-import type { BoutView, EscrowPrepareOut, EvidenceOut, UserOut } from "../../api/client";
-import { json, type Responder } from "../../test/fakeFetch";
+import type { EscrowPrepareOut, EvidenceOut } from "../../api/client";
+import { json } from "../../test/fakeFetch";
+import { showBout } from "../../test/boutPage";
 import {
   BOUT_ID,
   TOKEN_ISSUER,
@@ -12,21 +13,10 @@ import {
 } from "../../test/fixtures";
 import { ADMIN, PROMOTER, renderWithSession } from "../../test/render";
 import { BoutList } from "../bouts/BoutList";
-import { BoutDetail } from "./BoutDetail";
 
 const RLUSD = "524C555344000000000000000000000000000000";
 
-function show(bout: BoutView, user: UserOut = PROMOTER, extra: Record<string, Responder> = {}) {
-  return renderWithSession(<BoutDetail boutId={BOUT_ID} />, {
-    user,
-    routes: {
-      [`GET /bouts/${BOUT_ID}`]: () => json(200, bout),
-      [`GET /bouts/${BOUT_ID}/audit`]: () => json(200, []),
-      "GET /fighters": () => json(200, []),
-      ...extra,
-    },
-  });
-}
+const show = showBout;
 
 function fact(name: string): HTMLElement {
   const term = screen.getAllByText(name, { selector: "dt" })[0]!;

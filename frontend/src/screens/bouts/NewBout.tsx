@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import type { FormEvent } from "react";
 import type { AllowedToken, CreateBoutRequest, FighterOut } from "../../api/client";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -6,6 +6,7 @@ import { Field } from "../../components/Field";
 import { TokenName } from "../../components/TokenName";
 import { useAction } from "../../components/useAction";
 import { useFighters } from "../../components/useFighters";
+import { useLoaded } from "../../components/useLoaded";
 import { dropsToJsonInteger, formatAmount, sumDrops, xrpToDrops } from "../../lib/money";
 import {
   SIGNIFICANT_DIGITS,
@@ -131,20 +132,12 @@ interface FormProblems {
 /** The tokens bouts may be settled in (`[]`: XRP only, and no currency choice is shown). */
 function useTokens(): { tokens: AllowedToken[]; error: unknown } {
   const { api } = useSession();
-  const [tokens, setTokens] = useState<AllowedToken[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    let current = true;
-    api.tokens().then(
-      (list) => current && setTokens(list),
-      (caught: unknown) => current && setError(caught),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api]);
+  const load = useCallback(() => api.tokens(), [api]);
+  const { value: tokens, error } = useLoaded(load, NO_TOKENS);
   return { tokens, error };
 }
+
+const NO_TOKENS: AllowedToken[] = [];
 
 export function NewBout() {
   const { api, meta } = useSession();

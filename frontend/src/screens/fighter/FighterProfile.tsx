@@ -6,7 +6,6 @@ import { Field } from "../../components/Field";
 import { useAction } from "../../components/useAction";
 import { hrefFor } from "../../lib/router";
 import { useSession } from "../../session";
-import { TrustLines } from "./TrustLines";
 
 export function FighterProfile() {
   const { api } = useSession();
@@ -48,61 +47,58 @@ export function FighterProfile() {
   }
 
   return (
-    <>
-      <section className="panel narrow" aria-labelledby="profile-title">
-        <h1 id="profile-title" tabIndex={-1}>
-          Fighter profile
-        </h1>
-        <p className="muted">
-          Your purses are paid to this XRP Ledger address. Promoters see your display name when they
-          set up a bout.
+    <section className="panel narrow" aria-labelledby="profile-title">
+      <h1 id="profile-title" tabIndex={-1}>
+        Fighter profile
+      </h1>
+      <p className="muted">
+        Your purses are paid to this XRP Ledger address. Promoters see your display name when they
+        set up a bout.
+      </p>
+      <ErrorNotice error={load.error} />
+      {loaded && !hasProfile ? (
+        <p className="notice notice-info" role="status">
+          You have no profile yet. Save one so promoters can pick you.
         </p>
-        <ErrorNotice error={load.error} />
-        {loaded && !hasProfile ? (
-          <p className="notice notice-info" role="status">
-            You have no profile yet. Save one so promoters can pick you.
-          </p>
-        ) : null}
-        <form onSubmit={submit} noValidate aria-busy={!loaded}>
-          <Field label="Display name">
-            {(props) => (
-              <input
-                {...props}
-                autoComplete="nickname"
-                required
-                maxLength={100}
-                value={displayName}
-                onChange={(event) => setDisplayName(event.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="XRPL address" hint="A classic address starting with “r”, e.g. from Xaman.">
-            {(props) => (
-              <input
-                {...props}
-                className="mono"
-                autoComplete="off"
-                autoCapitalize="off"
-                spellCheck={false}
-                required
-                value={address}
-                onChange={(event) => setAddress(event.target.value)}
-              />
-            )}
-          </Field>
-          <ErrorNotice error={save.error} />
-          <SuccessNotice message={saved} />
-          <button type="submit" className="primary" disabled={save.busy || !loaded}>
-            {save.busy ? "Saving…" : "Save profile"}
-          </button>
-        </form>
-        {hasProfile ? (
-          <p>
-            <a href={hrefFor({ name: "bouts" })}>See your bouts</a>
-          </p>
-        ) : null}
-      </section>
-      <TrustLines />
-    </>
+      ) : null}
+      <form onSubmit={submit} noValidate aria-busy={!loaded}>
+        <Field label="Display name">
+          {(props) => (
+            <input
+              {...props}
+              autoComplete="nickname"
+              required
+              maxLength={100}
+              value={displayName}
+              onChange={(event) => setDisplayName(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="XRPL address" hint="A classic address starting with “r”, e.g. from Xaman.">
+          {(props) => (
+            <input
+              {...props}
+              className="mono"
+              autoComplete="off"
+              autoCapitalize="off"
+              spellCheck={false}
+              required
+              value={address}
+              onChange={(event) => setAddress(event.target.value)}
+            />
+          )}
+        </Field>
+        <ErrorNotice error={save.error} />
+        <SuccessNotice message={saved} />
+        <button type="submit" className="primary" disabled={save.busy || !loaded}>
+          {save.busy ? "Saving…" : "Save profile"}
+        </button>
+      </form>
+      {hasProfile ? (
+        <p>
+          <a href={hrefFor({ name: "bouts" })}>See your bouts</a>
+        </p>
+      ) : null}
+    </section>
   );
 }
