@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 import { json } from "../../test/fakeFetch";
-import { BOUT_ID, FIGHTER_A_ID, FIGHTER_B_ID, boutView } from "../../test/fixtures";
+import { BOUT_ID, FIGHTER_A_ID, FIGHTER_B_ID, TOKEN_ISSUER, boutView } from "../../test/fixtures";
 import { renderWithSession } from "../../test/render";
 import { NewBout } from "./NewBout";
 
@@ -21,7 +21,7 @@ const FIGHTERS = [
   },
 ];
 
-const ISSUER = "r3v6WvpDdgp8kv1qA2NRp7MdcynBM1jryX";
+const ISSUER = TOKEN_ISSUER;
 const TOKENS = [
   { label: "USD", currency: "USD", issuer: ISSUER },
   { label: "RLUSD", currency: "524C555344000000000000000000000000000000", issuer: ISSUER },
