@@ -6,6 +6,9 @@
  * every session of the account. Then the ledger's side, on a second backend in XRPL_MODE=rpc
  * against the local XRPL node stand-in: a fighter claims their show purse after a real countdown
  * to FinishAfter, and a bonus finished on the ledger before any result shows up as an anomaly.
+ * Bouts in an issued token: one settled in USD through the stub confirm forms from creation to
+ * close, and on the rpc backend a fighter whose account cannot receive the token adds the trust
+ * line with the sign request the console shows.
  * Every page runs under the service's Content-Security-Policy; a violation fails the test it
  * happened in. Screenshots of each main screen go to test-output/screenshots.
  */
@@ -71,6 +74,12 @@ const LEDGER_FIGHTER_A = { email: "ledger-alpha@example.com", name: "Ada Ledger"
 const LEDGER_FIGHTER_B = { email: "ledger-bravo@example.com", name: "Bea Ledger", wallet: "b" };
 const CLAIM_TITLE = "Dockside Show Night";
 const ANOMALY_TITLE = "Pierhead Title Fight";
+const TOKEN_TITLE = "Marina Dollar Night";
+const TRUST_TITLE = "Boardwalk Dollar Bout";
+/** The stub backend allows one token (RINGLEDGER_TOKENS); its issuer is a public test address. */
+const USD = { label: "USD", currency: "USD", issuer: "r3v6WvpDdgp8kv1qA2NRp7MdcynBM1jryX" };
+/** Show A, show B, bonus A, bonus B of the token bouts, in USD. */
+const USD_PURSES: [string, string, string, string] = ["1500", "1250.5", "500.25", "0.01"];
 
 /**
  * A bout of the two fighters. Started 30 minutes ago by default: the admin may enter the result,
@@ -106,7 +115,10 @@ beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
   // The two backends start side by side; either failing fails the run, once both are settled
   // (so that afterAll stops whichever did start).
-  const [main, ledger] = await Promise.allSettled([startBackend(), startRpcService()]);
+  const [main, ledger] = await Promise.allSettled([
+    startBackend({ settings: { RINGLEDGER_TOKENS: JSON.stringify([USD]) } }),
+    startRpcService(),
+  ]);
   if (main.status === "fulfilled") backend = main.value;
   if (ledger.status === "fulfilled") rpc = ledger.value;
   for (const started of [main, ledger]) if (started.status === "rejected") throw started.reason;
@@ -567,6 +579,90 @@ describe("a draw: both shows paid, both bonuses back to the promoter", () => {
   });
 });
 
+describe("a bout settled in an issued token (USD), stub ledger", () => {
+  let promoterPage: Actor;
+  let tokenUrl = "";
+
+  test("the promoter creates a bout in USD: decimal purses checked as typed, the exact total", async () => {
+    promoterPage = watch(await newActor(browser));
+    const { page } = promoterPage;
+    await signIn(page, site.url, PROMOTER.email);
+    await open(page, site.url, "/bouts/new");
+    await page.getByRole("heading", { name: "New bout" }).waitFor();
+    await fillNewBout(page, { ...plan(TOKEN_TITLE), token: "USD", purses: USD_PURSES });
+    const chosen = page.locator('[data-token-chosen="USD"]');
+    expect(await chosen.innerText()).toContain(`issued by ${USD.issuer}`);
+    expect(await chosen.innerText()).toContain("transfer fee, if it charges one, is read");
+    // A bad amount is explained next to its field, in the service's own terms.
+    const bonusB = page.getByLabel("Win bonus, fighter B (USD)");
+    await bonusB.fill("1e2");
+    await page.getByText("Write a plain decimal such as 1500 or 2500.75").waitFor();
+    expect(await bonusB.getAttribute("aria-invalid")).toBe("true");
+    await bonusB.fill(USD_PURSES[3]);
+    await page.getByText("Total locked: 3,250.76 USD").waitFor();
+    await screenshot(page, "38-new-bout-token");
+    a11y["token new bout"] = await accessibilityProblems(page);
+    await page.getByRole("button", { name: "Create bout" }).click();
+
+    await page.getByRole("heading", { name: TOKEN_TITLE }).waitFor();
+    tokenUrl = page.url();
+    await waitForBoutStatus(page, "Draft");
+    expect(await page.locator("[data-bout-total]").innerText()).toBe("3,250.76 USD");
+    expect(await page.locator("[data-transfer-fee]").innerText()).toContain("not read yet");
+    const issuer = page.locator('.facts [data-token="USD"]').getByRole("link");
+    expect(await issuer.getAttribute("href")).toBe(
+      `https://testnet.xrpl.org/accounts/${USD.issuer}`,
+    );
+    const showB = await card(page, "show_b").innerText();
+    expect(showB).toContain("1,250.5 USD");
+    expect(showB).toContain("Must be finished by");
+    expect(showB).not.toContain("drops");
+  });
+
+  test("its four escrows are confirmed through the stub forms, each with its amount object", async () => {
+    const { page } = promoterPage;
+    await prepareEscrows(page);
+    const evidence = card(page, "bonus_a");
+    expect(await evidence.getByLabel("Amount value").inputValue()).toBe("500.25");
+    expect(await evidence.getByLabel("Amount currency").inputValue()).toBe("USD");
+    expect(await evidence.getByLabel("Amount issuer").inputValue()).toBe(USD.issuer);
+    for (const kind of KINDS) await confirmEscrowCreated(page, kind);
+    await waitForBoutStatus(page, "Escrows created");
+    await screenshot(page, "39-token-bout-funded");
+    a11y["token bout page"] = await accessibilityProblems(page);
+  });
+
+  test("the admin enters the result; the promoter settles the bout to closed, in USD throughout", async () => {
+    const admin = watch(await newActor(browser));
+    await signIn(admin.page, site.url, ADMIN.email, ADMIN.password);
+    await admin.page.goto(tokenUrl);
+    const form = admin.page.getByRole("region", { name: "Enter the result" });
+    await form.getByRole("radio", { name: `Fighter A wins: ${FIGHTER_A.name}` }).check();
+    await form.getByRole("button", { name: "Enter result" }).click();
+    await form.getByRole("button", { name: "Yes, record the result" }).click();
+    await waitForBoutStatus(admin.page, "Result entered");
+    await admin.context.close();
+
+    const { page } = promoterPage;
+    await page.reload();
+    await waitForBoutStatus(page, "Result entered");
+    await page.getByRole("button", { name: "Prepare payouts" }).click();
+    await page.getByText("4 sign requests ready.").waitFor();
+    for (const kind of ["show_a", "show_b", "bonus_a"]) await confirmPayout(page, kind, "finish");
+    await confirmPayout(page, "bonus_b", "cancel");
+    await waitForBoutStatus(page, "Closed");
+    await page.locator('[data-refund-pending="false"]').waitFor();
+    expect(await page.locator("[data-bout-total]").innerText()).toBe("3,250.76 USD");
+    expect(await card(page, "bonus_b").innerText()).toContain("0.01 USD");
+    await screenshot(page, "40-token-bout-closed");
+
+    await open(page, site.url, "/bouts");
+    const listed = page.getByRole("link", { name: new RegExp(TOKEN_TITLE) });
+    expect(await listed.innerText()).toContain("total 3,250.76 USD");
+    await promoterPage.context.close();
+  });
+});
+
 describe("withdrawing a draft bout", () => {
   let promoterPage: Actor;
 
@@ -798,6 +894,65 @@ describe("the ledger has the last word (XRPL_MODE=rpc): anomalies and claims", (
     await actor.context.close();
   });
 
+  test("a fighter's account cannot receive the token yet; they add the trust line", async () => {
+    const promoter = onLedger.promoter!;
+    const fighters = onLedger.fighters!;
+    const [showA, showB, bonusA, bonusB] = USD_PURSES;
+    await promoter.api.createBout({
+      title: TRUST_TITLE,
+      fighter_a_user_id: fighters.A,
+      fighter_b_user_id: fighters.B,
+      event_datetime_utc: isoSeconds(new Date(Date.now() + 24 * 3_600_000)),
+      promoter_xrpl_address: promoter.address,
+      token: rpc.token.label,
+      show_a_amount: showA,
+      show_b_amount: showB,
+      bonus_a_amount: bonusA,
+      bonus_b_amount: bonusB,
+    });
+
+    const actor = watch(await newActor(browser));
+    const { page } = actor;
+    await signIn(page, rpcSite.url, LEDGER_FIGHTER_A.email);
+    await page.getByRole("heading", { name: "Trust lines for token purses" }).waitFor();
+    const usd = page.getByRole("listitem", { name: "USD" });
+    await usd.waitFor();
+    expect(await usd.getAttribute("data-ready")).toBe("not-ready");
+    expect(await usd.innerText()).toContain(`has no trust line for USD from ${rpc.token.issuer}`);
+    await screenshot(page, "41-trust-line-not-ready");
+    a11y["trust-line panel"] = await accessibilityProblems(page);
+
+    await usd.getByRole("button", { name: "Add trust line" }).click();
+    const signing = usd.getByRole("region", { name: "Sign in Xaman" });
+    const qr = signing.getByRole("img", { name: /QR code of the Xaman sign request/ });
+    await qr.waitFor();
+    expect(await qr.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+    expect(await signing.getByRole("link", { name: "Open in Xaman" }).getAttribute("href")).toMatch(
+      /^https:\/\/xumm\.app\/sign\//,
+    );
+    // Fighter A is owed show A and bonus A: 1500 + 500.25.
+    expect(await signing.innerText()).toContain("your account may then hold up to 2,000.25 USD");
+    const shown = JSON.parse(
+      (await signing.locator("[data-unsigned-tx]").textContent()) ?? "{}",
+    ) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      TransactionType: "TrustSet",
+      LimitAmount: { currency: "USD", issuer: rpc.token.issuer, value: "2000.25" },
+      Flags: 131072,
+    });
+    await screenshot(page, "42-trust-line-sign-request");
+    a11y["trust-line sign request"] = await accessibilityProblems(page);
+
+    // Fighter A's wallet signs the TrustSet the page shows; the node validates it.
+    await rpc.node.submit(LEDGER_FIGHTER_A.wallet, shown);
+    await page.reload();
+    await usd.locator(".trust-line-status").waitFor();
+    expect(await usd.getAttribute("data-ready")).toBe("ready");
+    expect(await usd.innerText()).toContain("Ready: your account can receive what these bouts pay");
+    await screenshot(page, "43-trust-line-ready");
+    await actor.context.close();
+  });
+
   test("once FinishAfter has passed the fighter claims; the finish is recorded from the ledger", async () => {
     const bout = onLedger.claimBout!;
     const { page, context } = onLedger.fighter!;
@@ -884,6 +1039,10 @@ describe("across every screen", () => {
         "fighter claim countdown",
         "bout with a ledger anomaly",
         "fighter claim sign request",
+        "token new bout",
+        "token bout page",
+        "trust-line panel",
+        "trust-line sign request",
       ].sort(),
     );
     expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((screen) => [screen, []])));

@@ -8,6 +8,7 @@ import { ChangePassword } from "./screens/auth/ChangePassword";
 import { SignIn } from "./screens/auth/SignIn";
 import { SignUp } from "./screens/auth/SignUp";
 import { FighterProfile } from "./screens/fighter/FighterProfile";
+import { TrustLines } from "./screens/fighter/TrustLines";
 import { hrefFor, navigate, useRoute, type Route } from "./lib/router";
 import { useSession } from "./session";
 
@@ -75,7 +76,13 @@ function Screen({ route }: { route: Route }): ReactNode {
     case "signUp":
       return <SignUp />;
     case "profile":
-      return <FighterProfile />;
+      // A fighter's own page: their profile, then their trust lines for token purses.
+      return (
+        <>
+          <FighterProfile />
+          <TrustLines />
+        </>
+      );
     case "password":
       return <ChangePassword />;
     case "bouts":
@@ -177,8 +184,8 @@ function Footer() {
   return (
     <footer className="site-footer">
       <p>
-        RingLedger settles fighter purses through XRP Ledger escrows. Amounts in XRP; 1 XRP =
-        1,000,000 drops.
+        RingLedger settles fighter purses through XRP Ledger escrows. Amounts in XRP (1 XRP =
+        1,000,000 drops) or in an issued token.
       </p>
       {meta ? (
         <p className="small" data-testid="runtime-modes">

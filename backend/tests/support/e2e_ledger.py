@@ -6,8 +6,10 @@ validated ledger's clock set to now. Beside it, on a port of its own, a small co
 the browser tests play the accounts that sign on the ledger, with keys that never leave this
 process:
 
-- `POST /wallets {"name"}` → `201 {"name", "address"}`: a new account with a fresh key, funded
-  on the ledger;
+- `POST /wallets {"name", "allow_trust_line_locking"?, "transfer_rate"?}` → `201 {"name",
+  "address"}`: a new account with a fresh key, funded on the ledger; the two optional settings
+  make it a token issuer whose token may be escrowed (AccountSet flag 17) and that charges a
+  transfer fee (a TransferRate, e.g. 1002000000 for 0.2%);
 - `POST /submit {"wallet", "tx_json", "close_after"?}` → `200 {"tx_hash", "ledger_index",
   "close_time"}`: the wallet signs the transaction as a wallet app would (its Sequence, a Fee, a
   LastLedgerSequence) and the node validates it in a new ledger. That ledger closes now (on the
@@ -31,7 +33,7 @@ from typing import Any
 from xrpl.models.exceptions import XRPLModelException
 
 from tests.support.fake_rippled import FakeRippled
-from tests.support.ledger_model import LedgerRefusal
+from tests.support.ledger_model import PARITY_RATE, LedgerRefusal
 from tests.support.local_http import LocalHttpServer, Received, Reply
 from tests.support.wallets import (
     CLOSE_TIME_RESOLUTION,
@@ -39,6 +41,9 @@ from tests.support.wallets import (
     first_close_after,
     ledger_now,
 )
+
+# The highest TransferRate the ledger accepts (a 100% fee; AccountSet, xrpl.org).
+MAX_RATE = 2_000_000_000
 
 
 class BadRequest(ValueError):
@@ -71,11 +76,26 @@ class Control:
 
     def new_wallet(self, body: dict[str, Any]) -> Reply:
         name = _text(body, "name")
+        locking = body.get("allow_trust_line_locking", False)
+        if type(locking) is not bool:
+            raise BadRequest("allow_trust_line_locking is true or false")
+        rate = body.get("transfer_rate")
+        if rate is not None and (type(rate) is not int or not PARITY_RATE <= rate <= MAX_RATE):
+            raise BadRequest(f"transfer_rate is an integer from {PARITY_RATE} to {MAX_RATE}")
         with self._lock:
             if name in self.wallets:
                 raise BadRequest(f"a wallet named {name!r} exists")
             wallet = LedgerWallet(node=self.node)
             self.wallets[name] = wallet
+            if locking or rate is not None:
+                # Declared again with the issuer's settings; nothing else of it has changed yet.
+                funded = self.node.ledger.accounts[wallet.address].balance_drops
+                self.node.ledger.add_account(
+                    wallet.address,
+                    balance_drops=funded,
+                    allow_trust_line_locking=locking,
+                    transfer_rate=rate,
+                )
         return Reply.of_json({"name": name, "address": wallet.address}, status=201)
 
     def submit(self, body: dict[str, Any]) -> Reply:

@@ -97,6 +97,48 @@ class TestControl:
         assert answer.status_code == status
         assert answer.json()["error"]
 
+    def test_an_issuer_whose_token_may_be_escrowed_and_a_fighters_trust_set(
+        self, stand_in: tuple[FakeRippled, str]
+    ) -> None:
+        node, control = stand_in
+        body = {"name": "issuer", "allow_trust_line_locking": True, "transfer_rate": 1_002_000_000}
+        issuer = httpx.post(f"{control}/wallets", json=body).json()["address"]
+        info = rpc(node, "account_info", account=issuer)["account_data"]
+        assert info["Flags"] & 0x40000000  # lsfAllowTrustLineLocking
+        assert info["TransferRate"] == 1_002_000_000
+        plain = httpx.post(f"{control}/wallets", json={"name": "plain"}).json()["address"]
+        assert not rpc(node, "account_info", account=plain)["account_data"]["Flags"] & 0x40000000
+
+        fighter = httpx.post(f"{control}/wallets", json={"name": "fighter"}).json()["address"]
+        assert rpc(node, "account_lines", account=fighter)["lines"] == []
+        trust_set = {
+            "TransactionType": "TrustSet",
+            "Account": fighter,
+            "LimitAmount": {"currency": "USD", "issuer": issuer, "value": "2000.25"},
+            "Flags": 131072,
+        }
+        signed = httpx.post(f"{control}/submit", json={"wallet": "fighter", "tx_json": trust_set})
+        assert signed.status_code == 200, signed.text
+        (line,) = rpc(node, "account_lines", account=fighter, peer=issuer)["lines"]
+        assert (line["currency"], line["limit"], line["balance"]) == ("USD", "2000.25", "0")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"name": "i", "allow_trust_line_locking": "yes"},
+            {"name": "i", "transfer_rate": 999_999_999},
+            {"name": "i", "transfer_rate": 2_000_000_001},
+            {"name": "i", "transfer_rate": "1002000000"},
+        ],
+    )
+    def test_issuer_settings_it_cannot_declare(
+        self, stand_in: tuple[FakeRippled, str], body: dict[str, Any]
+    ) -> None:
+        _, control = stand_in
+        answer = httpx.post(f"{control}/wallets", json=body)
+        assert answer.status_code == 400
+        assert answer.json()["error"]
+
     def test_a_success_the_ledger_would_refuse(self, stand_in: tuple[FakeRippled, str]) -> None:
         _, control = stand_in
         address = httpx.post(f"{control}/wallets", json={"name": "anyone"}).json()["address"]

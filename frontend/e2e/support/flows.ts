@@ -81,8 +81,10 @@ export interface BoutPlan {
   promoterAddress: string;
   /** Event start relative to now (negative: already started, so a result can be entered). */
   eventInMinutes: number;
-  /** Show A, show B, bonus A, bonus B, in XRP as typed. */
+  /** Show A, show B, bonus A, bonus B, as typed (in XRP, or in the token's units). */
   purses?: [string, string, string, string];
+  /** A token's label from the currency choice; XRP when left out. */
+  token?: string;
 }
 
 /** Fill the New bout form (already open) with a plan. */
@@ -95,10 +97,17 @@ export async function fillNewBout(page: Page, plan: BoutPlan): Promise<void> {
     .getByLabel("Event start (your local time)")
     .fill(await localInputAt(page, plan.eventInMinutes));
   await page.getByLabel("Promoter XRPL address").fill(plan.promoterAddress);
-  await page.getByLabel("Show purse, fighter A (XRP)").fill(showA);
-  await page.getByLabel("Show purse, fighter B (XRP)").fill(showB);
-  await page.getByLabel("Win bonus, fighter A (XRP)").fill(bonusA);
-  await page.getByLabel("Win bonus, fighter B (XRP)").fill(bonusB);
+  if (plan.token) {
+    await page
+      .getByRole("group", { name: "Currency of the purses" })
+      .getByRole("radio", { name: `${plan.token} (issued token)` })
+      .check();
+  }
+  const unit = plan.token ?? "XRP";
+  await page.getByLabel(`Show purse, fighter A (${unit})`).fill(showA);
+  await page.getByLabel(`Show purse, fighter B (${unit})`).fill(showB);
+  await page.getByLabel(`Win bonus, fighter A (${unit})`).fill(bonusA);
+  await page.getByLabel(`Win bonus, fighter B (${unit})`).fill(bonusB);
 }
 
 /** Create a bout through the New bout screen; resolves with the new bout's address. */

@@ -16,11 +16,20 @@ export interface Submitted {
   close_time: number;
 }
 
+export interface IssuerSettings {
+  allowTrustLineLocking?: boolean;
+  /** The issuer's TransferRate, e.g. 1002000000 for a 0.2% fee. */
+  transferRate?: number;
+}
+
 export interface LedgerNode {
   /** What XRPL_RPC_URL holds. */
   rpcUrl: string;
-  /** A new account with a key of the node's; its address. */
-  wallet(name: string): Promise<string>;
+  /**
+   * A new account with a key of the node's; its address. `issuer` declares it a token issuer:
+   * whose token may be locked in escrows, and with a transfer fee when given.
+   */
+  wallet(name: string, issuer?: IssuerSettings): Promise<string>;
   /**
    * The wallet signs `txJson` and the node validates it, in a ledger that closes after
    * `closeAfter` (ripple seconds) when given.
@@ -81,8 +90,13 @@ export async function startLedgerNode(): Promise<LedgerNode> {
   return {
     rpcUrl,
     stop,
-    wallet: async (name) =>
-      (await post<{ address: string }>(`${control}/wallets`, { name })).address,
+    wallet: async (name, issuer = {}) => {
+      const settings = {
+        ...(issuer.allowTrustLineLocking ? { allow_trust_line_locking: true } : {}),
+        ...(issuer.transferRate === undefined ? {} : { transfer_rate: issuer.transferRate }),
+      };
+      return (await post<{ address: string }>(`${control}/wallets`, { name, ...settings })).address;
+    },
     submit: (wallet, txJson, closeAfter) =>
       post<Submitted>(`${control}/submit`, {
         wallet,

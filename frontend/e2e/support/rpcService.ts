@@ -20,9 +20,17 @@ import { startBackend, type Backend } from "./backend";
 import { PASSWORD } from "./flows";
 import { startLedgerNode, type LedgerNode } from "./ledgerNode";
 
+/** A token the rpc backend allows (`RINGLEDGER_TOKENS`), issued by an account of the node's. */
+export interface RpcToken {
+  label: string;
+  currency: string;
+  issuer: string;
+}
+
 export interface RpcService {
   backend: Backend;
   node: LedgerNode;
+  token: RpcToken;
   /** One `ringledger reconcile` pass, as cron runs it; its output. */
   reconcile(): Promise<string>;
   stop(): Promise<void>;
@@ -31,7 +39,11 @@ export interface RpcService {
 export async function startRpcService(): Promise<RpcService> {
   const node = await startLedgerNode();
   let backend: Backend;
+  let token: RpcToken;
   try {
+    // The issuer exists on the node before the service starts: RINGLEDGER_TOKENS names it.
+    const issuer = await node.wallet("issuer", { allowTrustLineLocking: true });
+    token = { label: "USD", currency: "USD", issuer };
     backend = await startBackend({
       logName: "backend-rpc.log",
       settings: {
@@ -41,6 +53,7 @@ export async function startRpcService(): Promise<RpcService> {
         // The worker looks every due escrow up on each pass, not once per 10 minutes.
         RINGLEDGER_LEDGER_WATCH_INTERVAL: "0s",
         RINGLEDGER_MIN_SIGNING_WINDOW: "5s",
+        RINGLEDGER_TOKENS: JSON.stringify([token]),
       },
     });
   } catch (error) {
@@ -50,6 +63,7 @@ export async function startRpcService(): Promise<RpcService> {
   return {
     backend,
     node,
+    token,
     reconcile: () => backend.command(["reconcile", "--rate", "60000", "--backoff", "0"]),
     stop: async () => {
       await backend.stop();

@@ -48,6 +48,19 @@ export type Outcome = NonNullable<BoutView["outcome"]>;
 export type ResultChoice =
   { winner: Winner } | { outcome: NonNullable<Schemas["ResultRequest"]["outcome"]> };
 export type AuditEntry = AuditList[number];
+/** A token bout's token: label, currency as the ledger writes it, issuer, the rate prepare read. */
+export type TokenView = Schemas["TokenView"];
+/** The ledger's own amount object of a token: `{currency, issuer, value}`, value exact text. */
+export type TokenAmount = Schemas["TokenAmountView"];
+/** An escrow's amount as the service gives it: drops of XRP as text, or a token amount. */
+export type LedgerAmountValue = EscrowView["amount"];
+/** A token bouts may be settled in (`GET /tokens`). */
+export type AllowedToken = Schemas["AllowedTokenOut"];
+/** Per token of a fighter's open bouts: can their account receive it? */
+export type TrustLine = Schemas["TrustLineOut"];
+export type TrustLineRequestOut = Schemas["TrustLineRequestOut"];
+export type EvidenceOut = Schemas["EvidenceOut"];
+export type EscrowAmounts = Schemas["AmountsOut"];
 
 type Method = "get" | "post" | "put";
 type OperationOf<P extends keyof paths, M extends Method> =
@@ -171,6 +184,21 @@ export class RingLedgerApi {
 
   fighters() {
     return this.call("get", "/fighters", {});
+  }
+
+  /** The issued tokens bouts may be settled in; `[]` when only XRP is allowed. */
+  tokens() {
+    return this.call("get", "/tokens", {});
+  }
+
+  /** The signed-in fighter's tokens: one item per token of their open bouts, ready or not. */
+  myTrustLines() {
+    return this.call("get", "/fighters/me/trust-lines", {});
+  }
+
+  /** A TrustSet from the fighter's profile address for the token, and its sign request. */
+  requestTrustLine(label: string) {
+    return this.call("post", "/fighters/me/trust-lines", { body: { label } });
   }
 
   createBout(body: CreateBoutRequest) {

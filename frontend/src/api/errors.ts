@@ -35,6 +35,12 @@ const FIELD_LABELS: Record<string, string> = {
   show_b_drops: "Show purse B",
   bonus_a_drops: "Win bonus A",
   bonus_b_drops: "Win bonus B",
+  token: "Currency",
+  show_a_amount: "Show purse A",
+  show_b_amount: "Show purse B",
+  bonus_a_amount: "Win bonus A",
+  bonus_b_amount: "Win bonus B",
+  amount: "Amount",
   tx_hash: "Transaction hash",
   offer_sequence: "Offer sequence",
   engine_result: "Engine result",
@@ -125,6 +131,12 @@ export function sentenceForCode(code: string, retryAfterSeconds: number | null):
       return "Some fields are not valid.";
     case "plan_invalid":
       return "The bout plan is not valid.";
+    case "token_not_found":
+      return "That token is not one bouts may be settled in.";
+    case "profile_required":
+      return "Save your fighter profile first: a trust line is for its XRPL address.";
+    case "nothing_owed":
+      return "None of your open bouts pays in that token, so there is no limit to ask for.";
     case "not_claimable":
       return "Only a show purse can be claimed by its fighter.";
     case "observed_status_invalid":

@@ -1,6 +1,9 @@
-import { useEffect, useState } from "react";
+import { useCallback } from "react";
 import type { FighterOut } from "../api/client";
 import { useSession } from "../session";
+import { useLoaded } from "./useLoaded";
+
+const NO_FIGHTERS: FighterOut[] = [];
 
 /** Fighter profiles by user id (promoters and admins may list them; fighters get an empty map). */
 export function useFighters(): {
@@ -9,21 +12,9 @@ export function useFighters(): {
   error: unknown;
 } {
   const { api, user } = useSession();
-  const [fighters, setFighters] = useState<FighterOut[]>([]);
-  const [error, setError] = useState<unknown>(null);
   const mayList = user?.role === "promoter" || user?.role === "admin";
-
-  useEffect(() => {
-    if (!mayList) return;
-    let current = true;
-    api.fighters().then(
-      (list) => current && setFighters(list),
-      (caught: unknown) => current && setError(caught),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, mayList]);
+  const load = useCallback(() => api.fighters(), [api]);
+  const { value: fighters, error } = useLoaded(load, NO_FIGHTERS, mayList);
 
   return { fighters, byId: new Map(fighters.map((fighter) => [fighter.user_id, fighter])), error };
 }

@@ -8,9 +8,11 @@ import type {
   EscrowConfirmRequest,
   EscrowKind,
   EscrowView,
+  LedgerAmountValue,
   PayoutConfirmRequest,
   PreparedEscrow,
   PreparedPayout,
+  TokenAmount,
 } from "../api/client";
 
 /** Seconds after the escrow's time bound at which the stub ledger "closes" the payout. */
@@ -31,7 +33,10 @@ export interface EscrowEvidenceForm {
   engine_result: string;
   owner_address: string;
   destination_address: string;
+  /** An XRP escrow's amount; "" for a token escrow. */
   amount_drops: string;
+  /** A token escrow's amount object, sent instead of amount_drops; null for XRP. */
+  token_amount: TokenAmount | null;
   finish_after_ripple: string;
   cancel_after_ripple: string;
   condition_hex: string;
@@ -48,12 +53,27 @@ export interface PayoutEvidenceForm {
   fulfillment_hex: string;
 }
 
+function isTokenAmount(value: unknown): value is TokenAmount {
+  if (typeof value !== "object" || value === null) return false;
+  const fields = value as Record<string, unknown>;
+  return ["currency", "issuer", "value"].every((name) => typeof fields[name] === "string");
+}
+
+/**
+ * The stub ledger's answer to an EscrowCreate, from the prepared transaction; the amount from
+ * the escrow's own `amount` when given (a token escrow's amount object: currency, issuer, value).
+ */
 export function escrowEvidenceDefaults(
   prepared: PreparedEscrow,
   txHash: string,
   offerSequence: number,
+  escrowAmount?: LedgerAmountValue,
 ): EscrowEvidenceForm {
   const tx = prepared.unsigned_tx;
+  const amount = escrowAmount ?? tx.Amount;
+  const token = isTokenAmount(amount)
+    ? { currency: amount.currency, issuer: amount.issuer, value: amount.value }
+    : null;
   return {
     tx_hash: txHash,
     offer_sequence: String(offerSequence),
@@ -61,7 +81,8 @@ export function escrowEvidenceDefaults(
     engine_result: "tesSUCCESS",
     owner_address: txField(tx, "Account"),
     destination_address: txField(tx, "Destination"),
-    amount_drops: txField(tx, "Amount"),
+    amount_drops: token ? "" : typeof amount === "string" ? amount : txField(tx, "Amount"),
+    token_amount: token,
     finish_after_ripple: txField(tx, "FinishAfter"),
     cancel_after_ripple: txField(tx, "CancelAfter"),
     condition_hex: txField(tx, "Condition"),
@@ -123,15 +144,27 @@ export function buildEscrowConfirm(
   form: EscrowEvidenceForm,
 ): Built<EscrowConfirmRequest> {
   const read = new FormReader();
+  const offerSequence = read.integer("Offer sequence", form.offer_sequence);
+  const token = form.token_amount;
+  // A token escrow's evidence carries the amount object and no amount_drops at all.
+  const amount = token
+    ? {
+        amount: {
+          currency: token.currency.trim(),
+          issuer: token.issuer.trim(),
+          value: token.value.trim(),
+        },
+      }
+    : { amount_drops: read.integer("Amount (drops)", form.amount_drops) };
   const body: EscrowConfirmRequest = {
     escrow_kind: kind,
     tx_hash: form.tx_hash.trim(),
-    offer_sequence: read.integer("Offer sequence", form.offer_sequence),
+    offer_sequence: offerSequence,
     validated: form.validated,
     engine_result: form.engine_result.trim(),
     owner_address: form.owner_address.trim(),
     destination_address: form.destination_address.trim(),
-    amount_drops: read.integer("Amount (drops)", form.amount_drops),
+    ...amount,
     finish_after_ripple: read.integer("FinishAfter", form.finish_after_ripple),
     cancel_after_ripple: read.optionalInteger("CancelAfter", form.cancel_after_ripple),
     condition_hex: read.optionalText(form.condition_hex),

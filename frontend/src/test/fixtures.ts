@@ -95,3 +95,48 @@ export function boutView(
     escrows: kinds.map((kind) => escrowView(kind, options.statuses?.[kind] ?? defaults[status])),
   };
 }
+
+/** A token bout's issuer and purses (the backend's own token tests use the same amounts). */
+export const TOKEN_ISSUER = "r3v6WvpDdgp8kv1qA2NRp7MdcynBM1jryX";
+export const TOKEN_AMOUNTS: Record<EscrowKind, string> = {
+  show_a: "1500",
+  show_b: "1250.5",
+  bonus_a: "500.25",
+  bonus_b: "0.01",
+};
+/** 30 days after the event: a token show escrow's CancelAfter. */
+export const TOKEN_SHOW_CANCEL_AFTER = 859_592_000;
+
+/**
+ * A bout settled in an issued token: every escrow's amount is the ledger's amount object, its
+ * drops null; `net_amount` is null until a transfer rate was read, then `net` (or the amount).
+ */
+export function tokenBoutView(
+  status: BoutStatus,
+  options: {
+    label?: string;
+    currency?: string;
+    transferRate?: number | null;
+    net?: Partial<Record<EscrowKind, string>>;
+    statuses?: Partial<Record<EscrowKind, EscrowStatus>>;
+  } = {},
+): BoutView {
+  const bout = boutView(status, { statuses: options.statuses ?? {} });
+  const currency = options.currency ?? "USD";
+  const rate = options.transferRate ?? null;
+  const amountOf = (value: string) => ({ currency, issuer: TOKEN_ISSUER, value });
+  return {
+    ...bout,
+    token: { label: options.label ?? "USD", currency, issuer: TOKEN_ISSUER, transfer_rate: rate },
+    escrows: bout.escrows.map((escrow) => {
+      const value = TOKEN_AMOUNTS[escrow.escrow_kind];
+      return {
+        ...escrow,
+        amount_drops: null,
+        amount: amountOf(value),
+        net_amount: rate === null ? null : amountOf(options.net?.[escrow.escrow_kind] ?? value),
+        cancel_after_ripple: escrow.cancel_after_ripple ?? TOKEN_SHOW_CANCEL_AFTER,
+      };
+    }),
+  };
+}

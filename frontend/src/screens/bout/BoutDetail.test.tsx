@@ -1,23 +1,14 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
-import type { BoutView, UserOut } from "../../api/client";
-import { json, type Responder } from "../../test/fakeFetch";
+import type { BoutView } from "../../api/client";
+import { json } from "../../test/fakeFetch";
+import { showBout } from "../../test/boutPage";
 import { BOUT_ID, boutView } from "../../test/fixtures";
-import { ADMIN, FIGHTER, PROMOTER, renderWithSession } from "../../test/render";
+import { ADMIN, FIGHTER, renderWithSession } from "../../test/render";
 import { BoutDetail } from "./BoutDetail";
 
-function show(bout: BoutView, user: UserOut = PROMOTER, extra: Record<string, Responder> = {}) {
-  return renderWithSession(<BoutDetail boutId={BOUT_ID} />, {
-    user,
-    routes: {
-      [`GET /bouts/${BOUT_ID}`]: () => json(200, bout),
-      [`GET /bouts/${BOUT_ID}/audit`]: () => json(200, []),
-      "GET /fighters": () => json(200, []),
-      ...extra,
-    },
-  });
-}
+const show = showBout;
 
 describe("the bout page in every status", () => {
   test.each<[string, BoutView, string | null]>([

@@ -7,11 +7,13 @@ import type {
   PreparedPayout,
   ShowKind,
   SigningStatus,
+  TokenView,
   UserOut,
 } from "../../api/client";
 import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TimeInfo } from "../../components/TimeInfo";
+import { TokenName } from "../../components/TokenName";
 import { TxHash } from "../../components/TxHash";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { useAction } from "../../components/useAction";
@@ -22,7 +24,7 @@ import {
   WITHDRAWN_PATH,
   corner,
 } from "../../lib/labels";
-import { formatAmount, sumDrops } from "../../lib/money";
+import { boutTotalText } from "../../lib/purses";
 import {
   bonusesInWords,
   outcomeOf,
@@ -34,6 +36,7 @@ import {
 } from "../../lib/outcomes";
 import type { Phase } from "../../lib/preparedStore";
 import { hrefFor } from "../../lib/router";
+import { transferFeeText } from "../../lib/tokens";
 import { useSession } from "../../session";
 import { AnomalyWarning } from "./AnomalyWarning";
 import { AuditTimeline } from "./AuditTimeline";
@@ -159,7 +162,8 @@ export function BoutDetail({ boutId }: { boutId: string }) {
             <TimeInfo date={new Date(bout.event_datetime_utc)} />
           </dd>
           <dt>{bout.status === "withdrawn" ? "Purses (never locked)" : "Total locked"}</dt>
-          <dd>{formatAmount(sumDrops(bout.escrows.map((item) => String(item.amount_drops))))}</dd>
+          <dd data-bout-total="true">{boutTotalText(bout)}</dd>
+          {bout.token ? <TokenFacts token={bout.token} stubLedger={stubLedger} /> : null}
           <dt>Promoter address</dt>
           <dd className="mono small">{bout.promoter_xrpl_address}</dd>
           {outcome ? (
@@ -264,6 +268,33 @@ export function BoutDetail({ boutId }: { boutId: string }) {
       {isAdmin ? <EvidenceDownload boutId={bout.bout_id} /> : null}
       {isAdmin || isOwner ? <AuditTimeline boutId={bout.bout_id} version={flow.version} /> : null}
     </div>
+  );
+}
+
+/** A token bout's token and the issuer's transfer fee, as escrow prepare read it. */
+function TokenFacts({ token, stubLedger }: { token: TokenView; stubLedger: boolean }) {
+  const rate = token.transfer_rate;
+  return (
+    <>
+      <dt>Paid in</dt>
+      <dd>
+        <TokenName token={token} />
+      </dd>
+      <dt>Transfer fee</dt>
+      <dd data-transfer-fee={rate ?? "unknown"}>
+        {transferFeeText(rate)}
+        {rate === null ? (
+          <span className="small muted">
+            {" "}
+            {stubLedger
+              ? "(with a stub ledger the service reads no rate; the amounts below are what is locked)"
+              : "(escrow prepare reads it from the issuer's account)"}
+          </span>
+        ) : (
+          <span className="small muted"> (TransferRate {rate}, read at escrow prepare)</span>
+        )}
+      </dd>
+    </>
   );
 }
 
@@ -421,6 +452,7 @@ function CreateWork({
         <EscrowEvidenceForm
           key={`${request.payload_id}-${signedHash ?? ""}`}
           prepared={prepared}
+          escrowAmount={escrow.amount}
           signedHash={signedHash}
           onSettled={onSettled}
           submit={async (body, key) => done(await api.confirmEscrow(bout.bout_id, body, key))}

@@ -10,9 +10,11 @@ import type {
   EscrowConfirmRequest,
   EscrowKind,
   EscrowView,
+  LedgerAmountValue,
   PayoutConfirmRequest,
   PreparedEscrow,
   PreparedPayout,
+  TokenAmount,
 } from "../../api/client";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { useAction } from "../../components/useAction";
@@ -144,6 +146,8 @@ export function HashConfirmForm({
 
 interface EscrowEvidenceProps {
   prepared: PreparedEscrow;
+  /** The escrow's amount as the bout view gives it (a token escrow's amount object). */
+  escrowAmount?: LedgerAmountValue;
   signedHash: string | null;
   submit: Submit<EscrowConfirmRequest>;
   onSettled: OnSettled;
@@ -152,12 +156,18 @@ interface EscrowEvidenceProps {
 /** stub mode: the EscrowCreate's ledger evidence, editable. */
 export function EscrowEvidenceForm({
   prepared,
+  escrowAmount,
   signedHash,
   submit,
   onSettled,
 }: EscrowEvidenceProps) {
   const [form, setForm] = useState<EscrowEvidenceForm>(() =>
-    escrowEvidenceDefaults(prepared, signedHash ?? randomTxHash(), randomOfferSequence()),
+    escrowEvidenceDefaults(
+      prepared,
+      signedHash ?? randomTxHash(),
+      randomOfferSequence(),
+      escrowAmount,
+    ),
   );
   const confirm = useConfirm(submit, onSettled);
   const listId = useId();
@@ -220,13 +230,20 @@ export function EscrowEvidenceForm({
           value={form.destination_address}
           onChange={set("destination_address")}
         />
-        <TextEvidence
-          name="amount_drops"
-          label="Amount (drops)"
-          numeric
-          value={form.amount_drops}
-          onChange={set("amount_drops")}
-        />
+        {form.token_amount ? (
+          <TokenAmountEvidence
+            amount={form.token_amount}
+            onChange={(amount) => set("token_amount")(amount)}
+          />
+        ) : (
+          <TextEvidence
+            name="amount_drops"
+            label="Amount (drops)"
+            numeric
+            value={form.amount_drops}
+            onChange={set("amount_drops")}
+          />
+        )}
         <TextEvidence
           name="finish_after_ripple"
           label="FinishAfter (ripple seconds)"
@@ -250,6 +267,42 @@ export function EscrowEvidenceForm({
         />
       </details>
     </ConfirmShell>
+  );
+}
+
+const TOKEN_AMOUNT_FIELDS: Array<{ field: keyof TokenAmount; label: string; hint?: string }> = [
+  {
+    field: "value",
+    label: "Amount value",
+    hint: "In the token's units, as the ledger writes it (plain or exponent form).",
+  },
+  { field: "currency", label: "Amount currency" },
+  { field: "issuer", label: "Amount issuer" },
+];
+
+/** A token escrow's Amount as the ledger writes it: the amount object's three fields. */
+function TokenAmountEvidence({
+  amount,
+  onChange,
+}: {
+  amount: TokenAmount;
+  onChange: (amount: TokenAmount) => void;
+}) {
+  return (
+    <fieldset className="token-amount-evidence">
+      <legend>Amount (the token amount object)</legend>
+      {TOKEN_AMOUNT_FIELDS.map(({ field, label, hint }) => (
+        <TextEvidence
+          key={field}
+          name={`amount_${field}`}
+          label={label}
+          hint={hint}
+          mono
+          value={amount[field]}
+          onChange={(value) => onChange({ ...amount, [field]: value })}
+        />
+      ))}
+    </fieldset>
   );
 }
 

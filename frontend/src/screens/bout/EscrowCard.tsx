@@ -11,7 +11,10 @@ import {
   SIGNING_STATUS_LABELS,
   SIGNING_STATUS_NOTES,
 } from "../../lib/labels";
+import { tokenAmountOf } from "../../lib/purses";
 import { rippleToDate } from "../../lib/time";
+import { useOptionalSession } from "../../session";
+import { compareDecimals, formatTokenAmount } from "../../lib/tokens";
 import { ANOMALY_MEANING, type Anomaly } from "./AnomalyWarning";
 import { FailureNotice } from "./FailureNotice";
 
@@ -38,6 +41,45 @@ function closedByLabel(status: EscrowStatus): string {
   return "Closed by";
 }
 
+/**
+ * What a token escrow's destination receives: the amount less the issuer's transfer fee at the
+ * rate escrow prepare read (the least that can arrive), once that rate is known.
+ */
+function Receives({ escrow }: { escrow: EscrowView }) {
+  const stubLedger = useOptionalSession()?.meta?.xrpl_mode === "stub";
+  const net = escrow.net_amount;
+  const amount = tokenAmountOf(escrow);
+  if (!amount) return null;
+  const netToken = net !== null && typeof net !== "string" ? net : null;
+  return (
+    <>
+      <dt>The fighter receives</dt>
+      <dd data-net-amount={netToken?.value ?? "unknown"}>
+        {netToken === null ? (
+          <span className="muted">
+            {stubLedger
+              ? "not known: it depends on the issuer's transfer fee, which a stub ledger never reads"
+              : "not known yet: it depends on the issuer's transfer fee, which escrow prepare reads"}
+          </span>
+        ) : compareDecimals(netToken.value, amount.value) === 0 ? (
+          <>
+            <span className="amount">{formatTokenAmount(netToken.value, netToken.currency)}</span>{" "}
+            <span className="small muted">(the whole amount: no transfer fee applies)</span>
+          </>
+        ) : (
+          <>
+            <span className="amount">{formatTokenAmount(netToken.value, netToken.currency)}</span>{" "}
+            <span className="small muted">
+              (after the issuer&apos;s transfer fee; the finish may deliver slightly more, never
+              less)
+            </span>
+          </>
+        )}
+      </dd>
+    </>
+  );
+}
+
 interface EscrowCardProps {
   escrow: EscrowView;
   destinationName: string;
@@ -48,6 +90,8 @@ interface EscrowCardProps {
 
 export function EscrowCard({ escrow, destinationName, anomaly, children }: EscrowCardProps) {
   const titleId = `escrow-${escrow.escrow_kind}-title`;
+  const token = tokenAmountOf(escrow);
+  const isShow = escrow.escrow_kind.startsWith("show");
   return (
     <article
       className="escrow-card"
@@ -72,6 +116,7 @@ export function EscrowCard({ escrow, destinationName, anomaly, children }: Escro
         <dd>
           <LedgerAmount amount={escrow.amount} />
         </dd>
+        {token ? <Receives escrow={escrow} /> : null}
         <dt>Destination</dt>
         <dd>
           {destinationName}
@@ -82,7 +127,19 @@ export function EscrowCard({ escrow, destinationName, anomaly, children }: Escro
         <dd>
           <TimeInfo date={rippleToDate(escrow.finish_after_ripple)} />
         </dd>
-        {escrow.cancel_after_ripple !== null ? (
+        {token && isShow && escrow.cancel_after_ripple !== null ? (
+          <>
+            <dt>Must be finished by</dt>
+            <dd data-finish-deadline="true">
+              <TimeInfo date={rippleToDate(escrow.cancel_after_ripple)} />
+              <br />
+              <span className="small muted">
+                Its CancelAfter: a show purse not finished by then can be cancelled back to the
+                promoter by anyone.
+              </span>
+            </dd>
+          </>
+        ) : escrow.cancel_after_ripple !== null ? (
           <>
             <dt>CancelAfter</dt>
             <dd>

@@ -1,5 +1,8 @@
+import type { EscrowAmounts, EscrowKind } from "../../api/client";
+import { LedgerAmount } from "../../components/Amount";
 import { ErrorNotice, SuccessNotice } from "../../components/ErrorNotice";
 import { useAction } from "../../components/useAction";
+import { ESCROW_KIND_LABELS } from "../../lib/labels";
 import { useSession } from "../../session";
 import { useState } from "react";
 
@@ -12,11 +15,13 @@ export function EvidenceDownload({ boutId }: { boutId: string }) {
   const { api } = useSession();
   const { busy, error, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
+  const [amounts, setAmounts] = useState<EscrowAmounts[] | null>(null);
 
   async function download() {
     setDone(null);
     const document = await run(() => api.evidence(boutId));
     if (document === undefined) return;
+    setAmounts(document.amounts);
     const blob = new Blob([JSON.stringify(document, null, 2)], { type: "application/json" });
     const url = URL.createObjectURL(blob);
     const link = window.document.createElement("a");
@@ -41,6 +46,52 @@ export function EvidenceDownload({ boutId }: { boutId: string }) {
       </button>
       <ErrorNotice error={error} />
       <SuccessNotice message={done} />
+      {amounts ? <AmountsTable amounts={amounts} /> : null}
     </section>
+  );
+}
+
+function kindLabel(kind: string): string {
+  return ESCROW_KIND_LABELS[kind as EscrowKind] ?? kind;
+}
+
+/** The document's `amounts`: each escrow's money as locked, net of the fee, and as delivered. */
+export function AmountsTable({ amounts }: { amounts: EscrowAmounts[] }) {
+  return (
+    <table className="amounts-table">
+      <caption>Amounts in the evidence document</caption>
+      <thead>
+        <tr>
+          <th scope="col">Escrow</th>
+          <th scope="col">Locked</th>
+          <th scope="col">After the transfer fee</th>
+          <th scope="col">Delivered</th>
+        </tr>
+      </thead>
+      <tbody>
+        {amounts.map((item) => (
+          <tr key={item.escrow_kind} data-escrow-kind={item.escrow_kind}>
+            <th scope="row">{kindLabel(item.escrow_kind)}</th>
+            <td>
+              <LedgerAmount amount={item.amount} />
+            </td>
+            <td>
+              {item.net_amount === null ? (
+                "not known yet"
+              ) : (
+                <LedgerAmount amount={item.net_amount} />
+              )}
+            </td>
+            <td>
+              {item.delivered_amount === null ? (
+                "not known"
+              ) : (
+                <LedgerAmount amount={item.delivered_amount} />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

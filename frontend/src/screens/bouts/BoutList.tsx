@@ -4,7 +4,7 @@ import { BoutStatusBadge } from "../../components/BoutStatusBadge";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { fighterName, useFighters } from "../../components/useFighters";
 import { BOUT_STATUSES, BOUT_STATUS_LABELS } from "../../lib/labels";
-import { formatAmount, sumDrops } from "../../lib/money";
+import { boutTotalText } from "../../lib/purses";
 import { bonusesInWords, outcomeOf, outcomeText, pendingRefunds } from "../../lib/outcomes";
 import { hrefFor } from "../../lib/router";
 import { formatIsoLocal } from "../../lib/time";
@@ -97,10 +97,7 @@ export function BoutList() {
                   {names.A} vs {names.B}
                 </span>
                 <span className="bout-link-line muted">
-                  {formatIsoLocal(bout.event_datetime_utc)} · total{" "}
-                  {formatAmount(
-                    sumDrops(bout.escrows.map((escrow) => String(escrow.amount_drops))),
-                  )}
+                  {formatIsoLocal(bout.event_datetime_utc)} · total {boutTotalText(bout)}
                 </span>
                 {outcome ? (
                   <span className="bout-link-line" data-outcome={outcome}>
