@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ringledger.bouts.models import EscrowKind
 from ringledger.bouts.schemas import BoutView, TokenAmountView
 
 
@@ -59,7 +60,7 @@ class AmountsOut(BaseModel):
     """One escrow's money: `amount` as locked, `net_amount` after the issuer's fee at the rate
     recorded at prepare, `delivered_amount` what its close's metadata showed arriving."""
 
-    escrow_kind: str
+    escrow_kind: EscrowKind
     amount: str | TokenAmountView
     net_amount: str | TokenAmountView | None
     delivered_amount: str | TokenAmountView | None

@@ -115,15 +115,19 @@ def fighter_reason(
     issuer: AccountInfo,
     line: TrustLine | None,
     owed: Decimal,
+    *,
+    yours: bool = False,
 ) -> str | None:
-    """Why `address` (named `who`) cannot receive `owed` of the token on its line, or None."""
+    """Why `address` (named `who`) cannot receive `owed` of the token on its line, or None;
+    `yours`: said to the fighter themself."""
     if address == token.issuer:
         return None  # the issuer receives its own token without a line
+    actor = "you must" if yours else "the fighter must"
     if line is None:
         return (
-            f"{who} has no trust line for {token.label} from {token.issuer}: the fighter must "
-            "add one (the console's trust-line panel makes the sign request) before the "
-            "escrows are created."
+            f"{who} has no trust line for {token.label} from {token.issuer}: {actor} add one "
+            "(a TrustSet from that account; POST /fighters/me/trust-lines makes the sign "
+            "request)."
         )
     if frozen(line):
         return f"{who}'s {token.label} trust line is frozen: the issuer must lift the freeze."
@@ -133,7 +137,8 @@ def fighter_reason(
     if room < owed:
         return (
             f"{who}'s {token.label} trust line has room for {plain(max(room, Decimal(0)))}, "
-            f"less than the {plain(owed)} owed to them: the fighter must raise its limit."
+            f"less than the {plain(owed)} still to be paid to it: {actor} raise its limit (a "
+            "TrustSet from that account)."
         )
     return None
 

@@ -20,12 +20,14 @@ class OwedEscrow:
     destination_address: str
     amount_value: Decimal
     settled: bool  # finished or cancelled: it owes nothing any more
+    kind: str
+    outcome: str | None  # the bout's, once entered
 
 
 # Each corner through its own (fighter, created_at, id) index; the fighter's two escrows of each.
 _OWED = """
 SELECT b.id, b.token_label, b.token_currency, b.token_issuer, e.destination_address,
-       e.amount_value, e.status IN ('finished', 'cancelled')
+       e.amount_value, e.status IN ('finished', 'cancelled'), e.kind, b.outcome
 FROM (
     SELECT id, created_at, 'a' AS corner FROM bouts
     WHERE fighter_a_user_id = $1 AND token_label IS NOT NULL

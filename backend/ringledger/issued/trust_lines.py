@@ -20,6 +20,8 @@ from typing import Any
 
 from ringledger.audit import service as audit
 from ringledger.audit.service import Actor
+from ringledger.bouts.models import EscrowKind, Outcome
+from ringledger.bouts.outcomes import plan_for
 from ringledger.bouts.records import Token
 from ringledger.core.config import Settings
 from ringledger.core.db import Connection, Tx
@@ -27,7 +29,9 @@ from ringledger.core.errors import Conflict, NotFound, Unprocessable
 from ringledger.core.tokens import EXACT, ledger_decimal, plain
 from ringledger.core.xrpl_models import IssuedCurrencyAmount, TrustSet, TrustSetFlag, unsigned
 from ringledger.fighters import queries as fighter_queries
+from ringledger.fighters.queries import Profile
 from ringledger.issued import checks, queries
+from ringledger.ledger.evidence import PayoutAction
 from ringledger.ledger.interface import Ledger
 from ringledger.signing import service as signing_service
 from ringledger.signing.interface import SigningService, SigningUnavailable
@@ -70,10 +74,17 @@ async def owed_by_token(conn: Connection, fighter_id: uuid.UUID) -> dict[str, Ow
         item = owed.setdefault(token.label, Owed(token))
         if row.bout_id not in item.bout_ids:
             item.bout_ids.append(row.bout_id)
-        still = Decimal(0) if row.settled else row.amount_value
+        still = Decimal(0) if row.settled or _refunded(row) else row.amount_value
         before = item.by_address.get(row.destination_address, Decimal(0))
         item.by_address[row.destination_address] = EXACT.add(before, still)
     return owed
+
+
+def _refunded(row: queries.OwedEscrow) -> bool:
+    """A bonus the entered outcome sends back to the promoter: never the fighter's."""
+    if row.outcome is None:
+        return False
+    return plan_for(Outcome(row.outcome)).action(EscrowKind(row.kind)) is PayoutAction.CANCEL
 
 
 async def readiness(
@@ -82,11 +93,12 @@ async def readiness(
     """One item per token of the fighter's open bouts: can each address those bouts pay
     receive what they still owe (rpc mode; `ready` and `reason` are null in stub mode)?"""
     items = []
+    profile = await fighter_queries.profile(conn, fighter_id)
     for owed in (await owed_by_token(conn, fighter_id)).values():
         ready: bool | None = None
         reason: str | None = None
         if ledger.mode == "rpc":
-            reason = await _reason(ledger, owed)
+            reason = _elsewhere(owed, profile) or await _reason(ledger, owed)
             ready = reason is None
         items.append(
             {
@@ -101,6 +113,21 @@ async def readiness(
     return items
 
 
+def _elsewhere(owed: Owed, profile: Profile | None) -> str | None:
+    """Bouts that pay another address than the profile's: a line added from the profile's
+    address (what this service prepares) would not help them."""
+    other = sorted(
+        address for address in owed.by_address if profile is None or address != profile.xrpl_address
+    )
+    if not other:
+        return None
+    return (
+        f"Bouts in {owed.token.label} pay {', '.join(other)}, the address your profile had when "
+        "they were created, not your profile's address now: that account needs the trust line, "
+        "and a trust-line request here is for your profile's address."
+    )
+
+
 async def _reason(ledger: Ledger, owed: Owed) -> str | None:
     token = owed.token
     issuer = await ledger.account_info(token.issuer)
@@ -109,8 +136,9 @@ async def _reason(ledger: Ledger, owed: Owed) -> str | None:
         return reason
     for address, value in owed.by_address.items():
         line = await checks.trust_line(ledger, address, token)
-        who = f"Your account {address}"
-        found = checks.fighter_reason(who, address, token, issuer, line, value)
+        found = checks.fighter_reason(
+            f"Your account {address}", address, token, issuer, line, value, yours=True
+        )
         if found is not None:
             return found
     return None

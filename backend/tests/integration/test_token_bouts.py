@@ -518,6 +518,19 @@ class TestTrustLinesInStubMode:
         assert row["entity_id"] == a.user_id and row["details"]["limit"] == "4000.5"
         assert row["details"]["payload_id"] == body["xaman_sign_request"]["payload_id"]
 
+    def test_a_bonus_the_result_refunds_is_not_owed(
+        self, token_api: Api, cast: tuple[Account, Account, Account], admin: Account
+    ) -> None:
+        flow = token_bout(token_api, cast, event_datetime_utc=future_event(-1.5))
+        flow.create_all()
+        assert flow.post("/result", {"winner": "B"}, who=admin).status_code == 200
+        _, a, _ = cast
+        response = token_api.client.post(
+            "/fighters/me/trust-lines", json={"label": "USD"}, headers=a.headers
+        )
+        # Fighter A lost: only the show (1500) will arrive, bonus_a goes back to the promoter.
+        assert response.json()["unsigned_tx"]["LimitAmount"]["value"] == "1500"
+
     def test_a_label_not_allowed_is_404(
         self, token_api: Api, cast: tuple[Account, Account, Account]
     ) -> None:

@@ -407,6 +407,23 @@ class TestFighterTrustLines:
         )
         assert response.json()["unsigned_tx"]["LimitAmount"]["value"] == "1000000"
 
+    def test_a_bout_paying_an_address_the_profile_no_longer_has(
+        self, scene: TokenScene, node: FakeRippled
+    ) -> None:
+        account = scene.accounts["A"]
+        old = scene.fighters["A"].address
+        moved = LedgerWallet(node=node)
+        saved = scene.api.client.put(
+            "/fighters/me",
+            json={"display_name": "Ada", "xrpl_address": moved.address},
+            headers=account.headers,
+        )
+        assert saved.status_code == 200, saved.text
+        listed = scene.api.client.get("/fighters/me/trust-lines", headers=account.headers)
+        [item] = listed.json()
+        assert item["ready"] is False
+        assert old in item["reason"] and "not your profile's address now" in item["reason"]
+
     def test_a_ready_account(self, scene: TokenScene) -> None:
         account = scene.accounts["A"]
         listed = scene.api.client.get("/fighters/me/trust-lines", headers=account.headers)

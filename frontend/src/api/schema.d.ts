@@ -566,8 +566,7 @@ export interface components {
             amount: string | components["schemas"]["TokenAmountView"];
             /** Delivered Amount */
             delivered_amount: string | components["schemas"]["TokenAmountView"] | null;
-            /** Escrow Kind */
-            escrow_kind: string;
+            escrow_kind: components["schemas"]["EscrowKind"];
             /** Net Amount */
             net_amount: string | components["schemas"]["TokenAmountView"] | null;
         };
