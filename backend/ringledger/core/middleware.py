@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
@@ -174,12 +175,30 @@ async def _send_internal_error(send: Send, request_id: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# The counter and histogram of each (method, route, status) seen, found once: `labels()` checks
+# and looks its arguments up on every call. Bounded: the routes, the methods the HTTP parser
+# knows and the status codes.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, template: str, status: int) -> tuple[Any, Any]:
+    key = (method, template, status)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = (
+            REQUESTS.labels(method, template, str(status)),
+            LATENCY.labels(method, template),
+        )
+    return found
+
+
 def _finish(scope: Scope, status: int, elapsed: float, known: dict[str, str]) -> None:
     route = scope.get("route")
     template = getattr(route, "path", None) or "unmatched"
     method = scope.get("method", "-")
-    REQUESTS.labels(method, template, str(status)).inc()
-    LATENCY.labels(method, template).observe(elapsed)
+    requests, latency = _series(method, template, status)
+    requests.inc()
+    latency.observe(elapsed)
     code = known.get("error_code")
     if code is not None:
         ERRORS.labels(template, code).inc()

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import orjson
 
 from ringledger.core.context import add_log_fields
 from ringledger.core.db import Tx, Unit
@@ -99,9 +100,23 @@ KEY_PARAMETER: dict[str, Any] = {
 
 
 def request_hash(payload: dict[str, Any]) -> str:
-    """A stable digest of the request body (key order and whitespace do not matter)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A stable digest of the request body (key order and whitespace do not matter).
+
+    The canonical text is the standard library's `json.dumps(sort_keys=True, separators=(",",
+    ":"), default=str)`, as stored digests were made. orjson writes the same bytes, faster,
+    whenever they are plain ASCII without DEL (the standard library escapes everything else);
+    otherwise, and for what orjson does not write (an integer beyond 64 bits), the standard
+    library writes it.
+    """
+    try:
+        canonical = orjson.dumps(
+            payload, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+        )
+    except TypeError:
+        canonical = b"\x7f"
+    if not canonical.isascii() or b"\x7f" in canonical:
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 async def claim(tx: Tx, *, operation: str, bout_id: uuid.UUID, key: str, digest: str) -> Claim:
