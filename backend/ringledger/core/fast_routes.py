@@ -25,7 +25,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +45,11 @@ class _Gate:
 
     name: str
     call: Callable[..., Any]
-    generator: bool
     path: tuple[Any, ...]  # its path parameters (FastAPI ModelFields)
     request_name: str | None
+    # A generator gate as a context manager, made once (asynccontextmanager copies the
+    # function's metadata every time it wraps one); None for a coroutine.
+    enter: Callable[..., AbstractAsyncContextManager[Any]] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +106,11 @@ class FastPlan:
             return None
         if gate.request_name is not None:
             gate_values[gate.request_name] = request
-        if not gate.generator:
+        if gate.enter is None:
             values[gate.name] = await gate.call(**gate_values)
             response = await self.endpoint(**values)
             return response
-        async with asynccontextmanager(gate.call)(**gate_values) as access:
+        async with gate.enter(**gate_values) as access:
             values[gate.name] = access
             response = await self.endpoint(**values)
         return response
@@ -168,9 +170,9 @@ def _gate_of(dependant: Dependant) -> _Gate | None:
     return _Gate(
         name=dependant.name,
         call=call,
-        generator=generator,
         path=tuple(dependant.path_params),
         request_name=dependant.request_param_name,
+        enter=asynccontextmanager(call) if generator else None,
     )
 
 

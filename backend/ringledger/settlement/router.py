@@ -58,7 +58,10 @@ _CONFIRM_ERRORS = errors(400, 401, 403, 404, 409, 422, 502)
 
 def _log_request(body: ReconcileRequest | EscrowConfirmRequest | PayoutConfirmRequest) -> None:
     """Name the escrow (and sign request) on the access line, from the validated body."""
-    add_log_fields(escrow_kind=body.escrow_kind.value, payload_id=getattr(body, "payload_id", None))
+    # Only a reconcile names a sign request (a missing attribute of a pydantic model is an
+    # exception raised and caught: too dear for every confirm).
+    payload_id = body.payload_id if isinstance(body, ReconcileRequest) else None
+    add_log_fields(escrow_kind=body.escrow_kind.value, payload_id=payload_id)
 
 
 # The two phases' prepare and confirm (`creation`, `payouts`) take the same arguments; the routes
