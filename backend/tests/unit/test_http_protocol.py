@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from uvicorn.server import Server
 
-from ringledger.serving.protocol import HttpLimits, LimitedConfig
+from ringledger.serving.protocol import HttpLimits, LimitedConfig, _HeadWithBody
 from tests.support.live import free_port
 from tests.support.raw_http import connection, head, read_until_closed
 
@@ -161,3 +161,87 @@ def test_a_head_that_ends_before_its_deadline_is_served_across_pauses(
     assume(sum(pauses) * len(cuts) <= 1.2)
     answer = send_split(server, request(size, b"{}"), cuts, pauses)
     assert answer.status == 200, answer.raw[:120]
+
+
+class _Recorded:
+    """A transport that keeps what it was asked to write, one entry per write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+class _Cycle:
+    response_started = False
+
+
+class TestHeadWithBody:
+    def test_the_head_leaves_with_the_first_part_of_the_body(self) -> None:
+        transport, cycle = _Recorded(), _Cycle()
+        sink = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
+        sink.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before the answer: at once
+        cycle.response_started = True
+        sink.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+        sink.write(b"first")
+        sink.write(b"second")
+        assert transport.writes[1:] == [b"HTTP/1.1 200 OK\r\n\r\nfirst", b"second"]
+
+    def test_a_head_without_a_body_leaves_on_flush_or_close(self) -> None:
+        transport, cycle = _Recorded(), _Cycle()
+        sink = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
+        cycle.response_started = True
+        sink.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        sink.flush()
+        sink.flush()
+        assert transport.writes == [b"HTTP/1.1 204 No Content\r\n\r\n"]
+        other = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
+        other.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        other.close()
+        assert transport.writes[-1] == b"HTTP/1.1 200 OK\r\n\r\n" and transport.closed
+
+
+def read_head(sock: Any, *, within: float) -> bytes:
+    """What the server sends until the end of one answer's head."""
+    sock.settimeout(within)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, received
+        received += chunk
+    return received
+
+
+def test_an_answer_to_head_arrives_on_a_connection_kept_open(server: str) -> None:
+    # uvicorn writes no body for HEAD: the head must leave when the answer ends.
+    with connection(server) as sock:
+        for _ in range(2):
+            sock.sendall(head("/echo", method="HEAD"))
+            answer = read_head(sock, within=2)
+            assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+
+
+def test_100_continue_comes_before_the_body_is_sent(server: str) -> None:
+    with connection(server) as sock:
+        sock.sendall(
+            head(
+                "/echo",
+                method="POST",
+                Content_Length="2",
+                Expect="100-continue",
+                Connection="close",
+            )
+        )
+        assert read_head(sock, within=2).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(b"{}")
+        answer = read_until_closed(sock, within=5)
+        assert answer.status == 200 and answer.json()["size"] == 2
