@@ -185,7 +185,9 @@ class LevelResult:
             else {
                 "passes": self.worker.passes,
                 "cpu_s": round(self.worker.cpu_seconds, 3),
-                "cpu_ms_per_pass": round(self.worker.ms_per_pass, 1),
+                "cpu_ms_per_pass": None
+                if self.worker.ms_per_pass is None
+                else round(self.worker.ms_per_pass, 1),
             },
             "errors": len(results.errors),
             "error_samples": results.errors[:10],
@@ -304,11 +306,15 @@ def print_levels(levels: list[LevelResult]) -> None:
             f"{max(level.peak_rss, default=0) / MB:>8.0f}{len(r.errors):>7}"
         )
     for level in levels:
-        if level.worker is not None:
-            print(
-                f"   C={level.concurrency} reconcile worker beside it: {level.worker.passes} "
-                f"passes, {level.worker.ms_per_pass:.1f} ms of CPU per pass"
-            )
+        used = level.worker
+        if used is None:
+            continue
+        if used.passes:
+            per_pass = f"{used.passes} passes, {used.ms_per_pass:.1f} ms of CPU per pass"
+        else:
+            # One pass is longer than the level (a filled history): its CPU so far is all there is.
+            per_pass = f"no pass ended, {1000 * used.cpu_seconds:.0f} ms of CPU in a pass under way"
+        print(f"   C={level.concurrency} reconcile worker beside it: {per_pass}")
     for level in levels:
         for error in level.results.errors[:5]:
             print(f"   C={level.concurrency} error: {error}")

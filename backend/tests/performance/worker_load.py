@@ -33,8 +33,9 @@ class WorkerUsage:
     passes: int
 
     @property
-    def ms_per_pass(self) -> float:
-        return 1000 * self.cpu_seconds / max(self.passes, 1)
+    def ms_per_pass(self) -> float | None:
+        """None when no pass ended in the window."""
+        return 1000 * self.cpu_seconds / self.passes if self.passes else None
 
 
 class BackgroundWorker:
