@@ -15,7 +15,9 @@ plugged in through uvicorn's extension point (`Config(http=<protocol class>)`), 
 - **a body deadline**: a body not complete within `body_timeout` of its head is answered `408`
   (the application sees its client gone);
 - **closing answers while the instance stops** (ringledger.serving.server): every answer then
-  says `Connection: close`, so no connection is left idle for a load balancer to reuse.
+  says `Connection: close`, so no connection is left idle for a load balancer to reuse;
+- **one send per answer**: uvicorn writes an answer's head and body apart; the head now waits
+  for the first part of its body (`_HeadWithBody`).
 
 Refusals are JSON error bodies like every other answer of the service, counted in /metrics and
 in the access log. What it costs a request: the head is counted by one comparison and one
