@@ -125,6 +125,13 @@ def ledger_decimal(text: object) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def to_ledger_digits(value: Decimal, rounding: str) -> Decimal:
+    """`value` rounded (`decimal.ROUND_DOWN`, `ROUND_UP`, …) to the 15 significant digits a
+    token amount holds on the ledger: a sum or a quotient of ledger values may need more."""
+    lowest = Decimal(1).scaleb(value.adjusted() - SIGNIFICANT_DIGITS + 1)
+    return value.quantize(lowest, rounding=rounding, context=EXACT)
+
+
 def plain(value: Decimal) -> str:
     """The shortest plain text of an exact value: `100`, `2500.75`, `0.000001` (no exponent)."""
     return format(value.normalize(EXACT), "f")
@@ -141,5 +148,4 @@ def net_of(value: Decimal, rate: int) -> Decimal:
     if rate <= NO_TRANSFER_FEE:
         return value
     net = EXACT.divide(EXACT.multiply(value, Decimal(NO_TRANSFER_FEE)), Decimal(rate))
-    lowest = Decimal(1).scaleb(net.adjusted() - SIGNIFICANT_DIGITS + 1)
-    return net.quantize(lowest, rounding=ROUND_DOWN, context=EXACT)
+    return to_ledger_digits(net, ROUND_DOWN)

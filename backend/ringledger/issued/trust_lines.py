@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from ringledger.audit import service as audit
@@ -26,7 +26,7 @@ from ringledger.bouts.records import Token
 from ringledger.core.config import Settings
 from ringledger.core.db import Connection, Tx
 from ringledger.core.errors import Conflict, NotFound, Unprocessable
-from ringledger.core.tokens import EXACT, ledger_decimal, plain
+from ringledger.core.tokens import EXACT, ledger_decimal, plain, to_ledger_digits
 from ringledger.core.xrpl_models import IssuedCurrencyAmount, TrustSet, TrustSetFlag, unsigned
 from ringledger.fighters import queries as fighter_queries
 from ringledger.fighters.queries import Profile
@@ -173,6 +173,9 @@ async def request_trust_line(
             held = ledger_decimal(line.balance) or Decimal(0)
             current = ledger_decimal(line.limit) or Decimal(0)
             limit = max(current, EXACT.add(held, needed))
+    # The sum may need more digits than a ledger amount holds: rounded up, the line still has
+    # room for everything owed (rounded down, rippled would refuse the last finish).
+    limit = to_ledger_digits(limit, ROUND_UP) if limit > 0 else limit
     if limit <= 0:
         raise NothingOwed(
             f"No open bout of yours pays in {label}: the line's limit is set from what your "

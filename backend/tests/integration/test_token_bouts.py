@@ -518,6 +518,19 @@ class TestTrustLinesInStubMode:
         assert row["entity_id"] == a.user_id and row["details"]["limit"] == "4000.5"
         assert row["details"]["payload_id"] == body["xaman_sign_request"]["payload_id"]
 
+    def test_a_limit_is_rounded_up_to_what_the_ledger_holds(
+        self, token_api: Api, cast: tuple[Account, Account, Account]
+    ) -> None:
+        # 123456789012345 + 0.5 needs 16 significant digits; a ledger amount has 15. Rounded
+        # down, the line would lack room for the last half unit owed.
+        token_bout(token_api, cast, show_a_amount="123456789012345", bonus_a_amount="0.5")
+        _, a, _ = cast
+        response = token_api.client.post(
+            "/fighters/me/trust-lines", json={"label": "USD"}, headers=a.headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["unsigned_tx"]["LimitAmount"]["value"] == "123456789012346"
+
     def test_a_bonus_the_result_refunds_is_not_owed(
         self, token_api: Api, cast: tuple[Account, Account, Account], admin: Account
     ) -> None:
