@@ -12,7 +12,6 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 from xrpl.core.binarycodec import encode
-from xrpl.utils import datetime_to_ripple_time
 from xrpl.wallet import Wallet
 
 from ringledger.main import create_asgi
@@ -31,15 +29,10 @@ from tests.support.api import Account, Api, future_event
 from tests.support.fake_rippled import FakeRippled, sign_tx_json
 from tests.support.fake_xaman import FakeXaman
 from tests.support.flow import KINDS, Flow
+from tests.support.wallets import LEDGER_GRACE, WALLET_FEE_DROPS, first_close_after, ledger_now
 from tests.support.xrpl import new_address
 
 WEBHOOK = "/webhooks/xaman"
-# rippled rounds ledger close times to 10 s; the local node's clock keeps to that grid.
-CLOSE_TIME_RESOLUTION = 10
-# What the wallet pays when the transaction names no Fee (the winner's finish names 350).
-WALLET_FEE_DROPS = "12"
-# A wallet lets a transaction live this many ledgers past the current one (LastLedgerSequence).
-LEDGER_GRACE = 20
 # The loser's bonus is locked with a ticket: its OfferSequence must become the ticket number.
 TICKET = 4_242
 # PREIMAGE-SHA-256 of 32 zero bytes (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256): a valid condition, not the platform's.
@@ -87,17 +80,6 @@ class PromoterWallet:
             signed_hex=encode(signed),
         )
         return Validated(tx_hash, signed)
-
-
-def ledger_now() -> int:
-    """The node's current close time: now, on the ledger's 10-second grid."""
-    now = int(datetime_to_ripple_time(datetime.now(UTC)))
-    return now - now % CLOSE_TIME_RESOLUTION
-
-
-def first_close_after(guard: int) -> int:
-    """The first ledger close time strictly after `guard` (what a finish or cancel needs)."""
-    return (guard // CLOSE_TIME_RESOLUTION + 1) * CLOSE_TIME_RESOLUTION
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
-from xrpl.utils import datetime_to_ripple_time
 from xrpl.wallet import Wallet
 
 from ringledger.main import create_asgi
@@ -35,6 +33,7 @@ from tests.support.fake_rippled import FakeRippled, RippledFault, sign_tx_json
 from tests.support.fake_xaman import API_KEY, API_SECRET, PLATFORM, FakeXaman, Fault
 from tests.support.flow import KINDS, Flow
 from tests.support.local_http import refused_url
+from tests.support.wallets import first_close_after, ledger_now
 from tests.support.xrpl import new_address
 
 # Short enough to keep the slow cases quick, long enough for a healthy local answer.
@@ -42,7 +41,6 @@ XAMAN_TIMEOUT_SECONDS = 0.5
 XRPL_TIMEOUT_SECONDS = 1.0
 # A slow server answers long after the service gave up (stopping the fake wakes it early).
 SLOW_ANSWER_SECONDS = 5.0
-CLOSE_TIME_RESOLUTION = 10
 # Xaman answers 401 (error 813) once the key we send is not one it knows.
 WRONG_CREDENTIALS = "wrong_credentials"
 # PREIMAGE-SHA-256 of 32 zero bytes (docs/xrpl-and-xaman.md#crypto-conditions-preimage-sha-256): well-formed, but not the platform's.
@@ -176,15 +174,6 @@ def cancel_at_xaman(xaman: FakeXaman, payload_id: str) -> None:
 
 
 # --- the ledger ----------------------------------------------------------------------------------
-
-
-def ledger_now() -> int:
-    now = int(datetime_to_ripple_time(datetime.now(UTC)))
-    return now - now % CLOSE_TIME_RESOLUTION
-
-
-def first_close_after(guard: int) -> int:
-    return (guard // CLOSE_TIME_RESOLUTION + 1) * CLOSE_TIME_RESOLUTION
 
 
 class Ledger:
