@@ -53,7 +53,8 @@ class NothingOwed(Unprocessable):
 
 @dataclass
 class Owed:
-    """What the fighter's open bouts in one token still owe them, per address they pay."""
+    """What the fighter's open bouts in one token still owe them, per address they pay (an
+    address nothing more is owed to is not listed)."""
 
     token: Token
     bout_ids: list[uuid.UUID] = field(default_factory=list)
@@ -74,9 +75,10 @@ async def owed_by_token(conn: Connection, fighter_id: uuid.UUID) -> dict[str, Ow
         item = owed.setdefault(token.label, Owed(token))
         if row.bout_id not in item.bout_ids:
             item.bout_ids.append(row.bout_id)
-        still = Decimal(0) if row.settled or _refunded(row) else row.amount_value
+        if row.settled or _refunded(row):
+            continue  # paid already, or never the fighter's: no line needs room for it
         before = item.by_address.get(row.destination_address, Decimal(0))
-        item.by_address[row.destination_address] = EXACT.add(before, still)
+        item.by_address[row.destination_address] = EXACT.add(before, row.amount_value)
     return owed
 
 
@@ -166,6 +168,11 @@ async def request_trust_line(
         )
     owed = (await owed_by_token(tx.conn, fighter_id)).get(label, Owed(token))
     needed = owed.total()
+    if needed <= 0:
+        raise NothingOwed(
+            f"No open bout of yours still owes you {label}: the line's limit is set from what "
+            "your bouts owe you, so ask once a promoter has created one."
+        )
     limit = needed
     if ledger.mode == "rpc":
         line = await checks.trust_line(ledger, profile.xrpl_address, token)
@@ -175,12 +182,7 @@ async def request_trust_line(
             limit = max(current, EXACT.add(held, needed))
     # The sum may need more digits than a ledger amount holds: rounded up, the line still has
     # room for everything owed (rounded down, rippled would refuse the last finish).
-    limit = to_ledger_digits(limit, ROUND_UP) if limit > 0 else limit
-    if limit <= 0:
-        raise NothingOwed(
-            f"No open bout of yours pays in {label}: the line's limit is set from what your "
-            "bouts owe you, so ask once a promoter has created one."
-        )
+    limit = to_ledger_digits(limit, ROUND_UP)
     txjson = trust_set(profile.xrpl_address, token, limit)
     try:
         request = await signing.create(

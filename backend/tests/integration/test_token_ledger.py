@@ -424,6 +424,35 @@ class TestFighterTrustLines:
         assert item["ready"] is False
         assert old in item["reason"] and "not your profile's address now" in item["reason"]
 
+    def test_an_address_owed_nothing_more_needs_no_line(
+        self, scene: TokenScene, node: FakeRippled, database: URL
+    ) -> None:
+        # The bout paid fighter A's old address everything it owed A: the new profile address
+        # is not the one paid, and the old one needs no room any more.
+        account = scene.accounts["A"]
+        moved = LedgerWallet(node=node)
+        saved = scene.api.client.put(
+            "/fighters/me",
+            json={"display_name": "Ada", "xrpl_address": moved.address},
+            headers=account.headers,
+        )
+        assert saved.status_code == 200, saved.text
+        db_state.execute(
+            database,
+            "UPDATE escrows SET status = 'finished', offer_sequence = 7,"
+            " create_tx_hash = upper(md5(id::text) || md5(kind::text)),"
+            " close_tx_hash = upper(md5(kind::text) || md5(id::text))"
+            " WHERE bout_id = %s AND kind IN ('show_a', 'bonus_a')",
+            scene.flow.id,
+        )
+        listed = scene.api.client.get("/fighters/me/trust-lines", headers=account.headers)
+        [item] = listed.json()
+        assert (item["bout_ids"], item["ready"], item["reason"]) == ([scene.flow.id], True, None)
+        asked = scene.api.client.post(
+            "/fighters/me/trust-lines", json={"label": "USD"}, headers=account.headers
+        )
+        assert asked.status_code == 422 and asked.json()["code"] == "nothing_owed"
+
     def test_a_ready_account(self, scene: TokenScene) -> None:
         account = scene.accounts["A"]
         listed = scene.api.client.get("/fighters/me/trust-lines", headers=account.headers)

@@ -136,7 +136,7 @@ export function sentenceForCode(code: string, retryAfterSeconds: number | null):
     case "profile_required":
       return "Save your fighter profile first: a trust line is for its XRPL address.";
     case "nothing_owed":
-      return "None of your open bouts pays in that token, so there is no limit to ask for.";
+      return "None of your open bouts still owes you that token, so there is no limit to ask for.";
     case "not_claimable":
       return "Only a show purse can be claimed by its fighter.";
     case "observed_status_invalid":

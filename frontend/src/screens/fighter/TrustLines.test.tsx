@@ -151,7 +151,7 @@ describe("adding the line", () => {
       "Save your fighter profile",
       "the trust line is for its XRPL address",
     ],
-    ["nothing_owed", 422, "No open bout of yours pays in USD", "pays in this token any more"],
+    ["nothing_owed", 422, "No open bout of yours still owes you USD", "still owes you this token"],
     ["xaman_unavailable", 502, "Xaman timed out.", "Xaman could not be reached"],
     ["ledger_unavailable", 502, "The node did not answer.", "The XRPL node could not be read"],
   ])("%s (%i) is explained in words", async (code, status, detail, words) => {

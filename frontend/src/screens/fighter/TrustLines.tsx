@@ -26,7 +26,7 @@ export const TRUST_LINE_SENTENCES: CodeSentences = {
   profile_required: () =>
     "Save your fighter profile first: the trust line is for its XRPL address. No sign request was issued.",
   nothing_owed: () =>
-    "None of your open bouts pays in this token any more, so there is no limit to ask for and no sign request was issued.",
+    "None of your open bouts still owes you this token, so there is no limit to ask for and no sign request was issued.",
   xaman_unavailable: () =>
     "Xaman could not be reached, so no sign request was issued. Nothing changed; try again shortly.",
   ledger_unavailable: () =>
